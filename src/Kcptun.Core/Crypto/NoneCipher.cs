@@ -1,0 +1,15 @@
+namespace Kcptun.Crypto;
+
+/// <summary><c>none</c>: the identity. The nonce and CRC header are still written and checked (PROTOCOL.md 3.5).</summary>
+internal sealed class NoneCipher : DatagramCipher
+{
+    public static readonly NoneCipher Instance = new();
+
+    public override void Encrypt(Span<byte> data)
+    {
+    }
+
+    public override void Decrypt(Span<byte> data)
+    {
+    }
+}
