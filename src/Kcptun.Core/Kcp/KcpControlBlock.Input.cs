@@ -1,0 +1,302 @@
+namespace Kcptun.Kcp;
+
+// Processing received packets (PROTOCOL.md 6.6), the RTT estimator (6.7) and congestion window growth (6.8).
+public sealed partial class KcpControlBlock
+{
+    /// <summary>
+    /// Processes one received KCP packet (one or more segments back to back). Never throws on hostile input.
+    /// May call the output (a full flush when the peer's una advanced, an ACK-only flush with
+    /// <paramref name="ackNoDelay"/>).
+    /// </summary>
+    /// <param name="packet">The KCP bytes of one datagram (after the protection and FEC headers).</param>
+    /// <param name="regular">False for packets recovered by FEC: they do not update the remote window, the RTT
+    /// estimate or RepeatSegs.</param>
+    /// <param name="ackNoDelay">Flush pending ACKs at once instead of at the next flush.</param>
+    /// <param name="now">The millisecond clock (the one passed to <see cref="Flush"/>).</param>
+    /// <returns>0, or <see cref="ErrorConversation"/>, <see cref="ErrorTruncated"/>, <see cref="ErrorCommand"/>,
+    /// <see cref="ErrorFragment"/>. Segments before the bad one stay processed, as in kcp-go.</returns>
+    public int Input(ReadOnlySpan<byte> packet, bool regular, bool ackNoDelay, uint now)
+    {
+        if (packet.Length < KcpSegmentHeader.Size)
+        {
+            return ErrorConversation;
+        }
+
+        var previousUna = _sendUnacknowledged;
+        uint latestAckTimestamp = 0;
+        var sawAck = false;
+        var windowSlid = false;
+        long inSegments = 0;
+        long repeats = 0;
+        var result = 0;
+
+        while (KcpSegmentHeader.TryRead(packet, out var header))
+        {
+            var body = packet[KcpSegmentHeader.Size..];
+            if (header.Conversation != Conversation)
+            {
+                result = ErrorConversation;
+                break;
+            }
+
+            if (header.Length > (uint)body.Length)
+            {
+                result = ErrorTruncated;
+                break;
+            }
+
+            var command = header.Command;
+            if (command is < KcpCommand.Push or > KcpCommand.WindowTell)
+            {
+                result = ErrorCommand;
+                break;
+            }
+
+            if (command == KcpCommand.Push && !StreamMode && header.Fragment >= _receiveWindow)
+            {
+                result = ErrorFragment;
+                break;
+            }
+
+            if (regular)
+            {
+                _remoteWindow = header.Window;
+            }
+
+            if (RemoveAcknowledgedBelow(header.Unacknowledged))
+            {
+                windowSlid = true;
+            }
+
+            var sn = header.SequenceNumber;
+            switch (command)
+            {
+                case KcpCommand.Ack:
+                    MarkAcknowledged(sn);
+                    CountFastAcks(sn, header.Timestamp);
+                    sawAck = true;
+                    latestAckTimestamp = header.Timestamp;
+                    break;
+
+                case KcpCommand.Push:
+                    var repeat = true;
+                    if ((int)(sn - (_receiveNext + _receiveWindow)) < 0)
+                    {
+                        PushAck(sn, header.Timestamp);
+                        if ((int)(sn - _receiveNext) >= 0)
+                        {
+                            repeat = StoreReceived(sn, header.Fragment, body[..(int)header.Length]);
+                        }
+                    }
+
+                    if (regular && repeat)
+                    {
+                        repeats++;
+                    }
+
+                    break;
+
+                case KcpCommand.WindowAsk:
+                    _probe |= AskTell;
+                    break;
+
+                default: // WindowTell: wnd and una above are all it carries.
+                    break;
+            }
+
+            inSegments++;
+            packet = body[(int)header.Length..];
+        }
+
+        // kcp-go counts InSegs only for packets without error, RepeatSegs as it goes.
+        if (repeats != 0)
+        {
+            CountRepeats(repeats);
+        }
+
+        if (result != 0)
+        {
+            return result;
+        }
+
+        Count(inSegments, 0);
+
+        // One RTT sample per packet, from its last ACK, and only from packets that really crossed the network.
+        if (sawAck && regular)
+        {
+            var rtt = (int)(now - latestAckTimestamp);
+            if (rtt >= 0)
+            {
+                UpdateRto(rtt);
+            }
+        }
+
+        if (!_noCongestionControl && (int)(_sendUnacknowledged - previousUna) > 0)
+        {
+            GrowCongestionWindow();
+        }
+
+        if (windowSlid)
+        {
+            Flush(false, now);
+        }
+        else if (ackNoDelay && _ackCount > 0)
+        {
+            Flush(true, now);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Drops every send-buffer segment below the peer's una; then snd_una = first left (or snd_nxt).</summary>
+    private bool RemoveAcknowledgedBelow(uint una)
+    {
+        var removed = false;
+        while (_sendBuffer.Count > 0)
+        {
+            ref var segment = ref _sendBuffer.Front;
+            if ((int)(una - segment.SequenceNumber) <= 0)
+            {
+                break;
+            }
+
+            _pool.Return(segment.Data);
+            _sendBuffer.PopFront();
+            removed = true;
+        }
+
+        _sendUnacknowledged = _sendBuffer.Count > 0 ? _sendBuffer.Front.SequenceNumber : _sendNext;
+        return removed;
+    }
+
+    /// <summary>Marks the segment with this sn acknowledged (it stays until una passes it) and frees its data.</summary>
+    private void MarkAcknowledged(uint sn)
+    {
+        if ((int)(sn - _sendUnacknowledged) < 0 || (int)(sn - _sendNext) >= 0)
+        {
+            return;
+        }
+
+        // The send buffer holds exactly the sns [snd_una, snd_nxt), in order.
+        ref var segment = ref _sendBuffer[(int)(sn - _sendUnacknowledged)];
+        if (!segment.Acknowledged)
+        {
+            segment.Acknowledged = true;
+            _pool.Return(segment.Data);
+            segment.Data = null;
+        }
+    }
+
+    /// <summary>kcp-go's fast-ack rule: every earlier segment sent no later than the ACKed one gets fastack + 1.</summary>
+    private void CountFastAcks(uint sn, uint timestamp)
+    {
+        if ((int)(sn - _sendUnacknowledged) < 0 || (int)(sn - _sendNext) >= 0)
+        {
+            return;
+        }
+
+        var before = (int)(sn - _sendUnacknowledged);
+        for (var i = 0; i < before; i++)
+        {
+            ref var segment = ref _sendBuffer[i];
+            if ((int)(segment.Timestamp - timestamp) <= 0)
+            {
+                segment.FastAck++;
+            }
+        }
+    }
+
+    private void PushAck(uint sn, uint timestamp)
+    {
+        if (_ackCount == _ackList.Length)
+        {
+            Array.Resize(ref _ackList, _ackList.Length * 2);
+        }
+
+        _ackList[_ackCount++] = new AckItem(sn, timestamp);
+    }
+
+    /// <summary>Stores a copy of an in-window PUSH in rcv_buf and moves what became in order; true if a duplicate.</summary>
+    private bool StoreReceived(uint sn, byte fragment, ReadOnlySpan<byte> data)
+    {
+        var mask = (uint)_receiveSlots.Length - 1;
+        ref var slot = ref _receiveSlots[sn & mask];
+        var repeat = slot.Data is not null;
+        if (!repeat)
+        {
+            var buffer = _pool.Rent(data.Length);
+            data.CopyTo(buffer);
+            slot = new KcpSegment { Data = buffer, Length = data.Length, SequenceNumber = sn, Fragment = fragment };
+            _receiveBufferCount++;
+        }
+
+        MoveReceiveBufferToQueue();
+        return repeat;
+    }
+
+    /// <summary>RFC 6298 estimator with kcp-go's extra 1/32 gain for samples below srtt − rttvar.</summary>
+    private void UpdateRto(int rtt)
+    {
+        if (_smoothedRtt == 0)
+        {
+            _smoothedRtt = rtt;
+            _rttVariance = rtt >> 1;
+        }
+        else
+        {
+            var delta = rtt - _smoothedRtt;
+            _smoothedRtt += delta >> 3;
+            if (delta < 0)
+            {
+                delta = -delta;
+            }
+
+            if (rtt < _smoothedRtt - _rttVariance)
+            {
+                _rttVariance += (delta - _rttVariance) >> 5;
+            }
+            else
+            {
+                _rttVariance += (delta - _rttVariance) >> 2;
+            }
+        }
+
+        var rto = (uint)_smoothedRtt + Math.Max(_interval, (uint)_rttVariance << 2);
+        _rto = Math.Clamp(rto, _minimumRto, RtoMaximum);
+    }
+
+    /// <summary>Slow start below ssthresh, then congestion avoidance by bytes (incr), capped by the remote window.</summary>
+    private void GrowCongestionWindow()
+    {
+        if (_congestionWindow >= _remoteWindow)
+        {
+            return;
+        }
+
+        var mss = (uint)_mss;
+        if (_congestionWindow < _slowStartThreshold)
+        {
+            _congestionWindow++;
+            _congestionIncrement += mss;
+        }
+        else
+        {
+            if (_congestionIncrement < mss)
+            {
+                _congestionIncrement = mss;
+            }
+
+            _congestionIncrement += (mss * mss / _congestionIncrement) + (mss / 16);
+            if ((_congestionWindow + 1) * mss <= _congestionIncrement)
+            {
+                _congestionWindow = (_congestionIncrement + mss - 1) / mss;
+            }
+        }
+
+        if (_congestionWindow > _remoteWindow)
+        {
+            _congestionWindow = _remoteWindow;
+            _congestionIncrement = _remoteWindow * mss;
+        }
+    }
+}
