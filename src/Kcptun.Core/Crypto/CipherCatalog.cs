@@ -31,6 +31,7 @@ internal static class CipherCatalog
         return name switch
         {
             "null" => new NullProtection(),
+            "aes-128-gcm" => new AesGcmProtection(key, nonces),
             _ => new NonceCrcProtection(name, CreateCipher(name, key), CreateCipher(name, key), nonces),
         };
     }
@@ -39,7 +40,16 @@ internal static class CipherCatalog
     public static DatagramCipher CreateCipher(string name, ReadOnlySpan<byte> key) => name switch
     {
         "aes" or "aes-128" or "aes-192" => AesCfb.Create(key),
+        "salsa20" => new Salsa20Cipher(key),
+        "blowfish" => new CfbCipher(BouncyCastleBlock.Blowfish(key)),
+        "twofish" => new CfbCipher(BouncyCastleBlock.Twofish(key)),
+        "cast5" => new CfbCipher(BouncyCastleBlock.Cast5(key)),
+        "3des" => new CfbCipher(BouncyCastleBlock.TripleDes(key)),
+        "tea" => new CfbCipher(new TeaBlock(key)),
+        "xtea" => new CfbCipher(BouncyCastleBlock.Xtea(key)),
+        "sm4" => new CfbCipher(BouncyCastleBlock.Sm4(key)),
+        "xor" => new XorCipher(key),
         "none" => NoneCipher.Instance,
-        _ => throw new NotSupportedException($"--crypt {name} is not implemented yet."),
+        _ => throw new ArgumentException($"--crypt {name} is not a nonce + CRC cipher.", nameof(name)),
     };
 }
