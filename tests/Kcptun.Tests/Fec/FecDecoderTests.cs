@@ -217,52 +217,48 @@ public class FecDecoderTests
     [Fact]
     public void Auto_tunes_from_10_3_to_a_5_2_sender()
     {
-        List<FecTestPacket> stream = FecPacketSource.Create(5, 2, 60, seed: 10);
         var counters = new SnmpCounters();
         var decoder = new FecDecoder(10, 3, counters);
-        var recovered = new List<byte[]>();
-        var lostKcp = new List<byte[]>();
-        foreach (FecTestPacket packet in stream)
-        {
-            // From set 3 on, data shard 1 of every set is lost.
-            if (packet.SequenceId >= 21 && packet.SequenceId % 7 == 1)
-            {
-                lostKcp.Add(packet.Kcp);
-                continue;
-            }
 
-            int n = decoder.Decode(packet.Bytes, 0);
-            for (int r = 0; r < n; r++)
-            {
-                recovered.Add(decoder.Recovered(r).ToArray());
-            }
-        }
+        // From set 3 on, data shard 1 of every set is lost.
+        (List<byte[]> lost, List<byte[]> recovered) = Run(decoder, FecPacketSource.Create(5, 2, 60, seed: 10), id => id >= 21 && id % 7 == 1);
 
         Assert.Equal(5, decoder.DataShards);
         Assert.Equal(2, decoder.ParityShards);
-        Assert.Equal(lostKcp.Count, recovered.Count);
-        for (int i = 0; i < lostKcp.Count; i++)
-        {
-            Assert.Equal(lostKcp[i], recovered[i]);
-        }
-
+        Assert.Equal(9, lost.Count);
+        Assert.Equal(lost, recovered);
         Assert.Equal(0, counters.FecErrs);
     }
 
     [Fact]
     public void One_sided_fec_adapts_a_decoder_created_for_an_unexpected_fec_packet()
     {
-        List<FecTestPacket> stream = FecPacketSource.Create(10, 3, 100, seed: 12);
         var decoder = FecDecoder.CreateForUnexpectedFec(new SnmpCounters());
         Assert.Equal(1, decoder.DataShards);
         Assert.Equal(1, decoder.ParityShards);
+
+        (List<byte[]> lost, List<byte[]> recovered) = Run(decoder, FecPacketSource.Create(10, 3, 100, seed: 12), id => id >= 39 && id % 13 == 4);
+
+        Assert.Equal(10, decoder.DataShards);
+        Assert.Equal(3, decoder.ParityShards);
+        Assert.Equal(7, lost.Count);
+        Assert.Equal(lost, recovered);
+    }
+
+    /// <summary>Feeds every packet not lost; returns the KCP bytes of the lost data packets and of those recovered.</summary>
+    private static (List<byte[]> Lost, List<byte[]> Recovered) Run(FecDecoder decoder, List<FecTestPacket> stream, Func<uint, bool> isLost)
+    {
         var recovered = new List<byte[]>();
-        var lostKcp = new List<byte[]>();
+        var lost = new List<byte[]>();
         foreach (FecTestPacket packet in stream)
         {
-            if (packet.SequenceId >= 39 && packet.SequenceId % 13 == 4)
+            if (isLost(packet.SequenceId))
             {
-                lostKcp.Add(packet.Kcp);
+                if (packet.IsData)
+                {
+                    lost.Add(packet.Kcp);
+                }
+
                 continue;
             }
 
@@ -273,9 +269,7 @@ public class FecDecoderTests
             }
         }
 
-        Assert.Equal(10, decoder.DataShards);
-        Assert.Equal(3, decoder.ParityShards);
-        Assert.Equal(lostKcp, recovered);
+        return (lost, recovered);
     }
 
     [Fact]

@@ -6,10 +6,8 @@ namespace Kcptun.Tests.ReedSolomon;
 
 public class ReedSolomonCodecTests
 {
-    public static TheoryData<ReedSolomonKernel> Kernels => [ReedSolomonKernel.Scalar, ReedSolomonKernel.Vector128, ReedSolomonKernel.Vector256];
-
     [Theory]
-    [MemberData(nameof(Kernels))]
+    [MemberData(nameof(GaloisKernelTests.Kernels), MemberType = typeof(GaloisKernelTests))]
     public void Matrix_rows_and_parity_match_reedsolomon_json(ReedSolomonKernel kernel)
     {
         using JsonDocument doc = Vectors.Load("reedsolomon.json");
@@ -57,7 +55,7 @@ public class ReedSolomonCodecTests
     }
 
     [Theory]
-    [MemberData(nameof(Kernels))]
+    [MemberData(nameof(GaloisKernelTests.Kernels), MemberType = typeof(GaloisKernelTests))]
     public void Every_erasure_pattern_of_10_3_is_rebuilt(ReedSolomonKernel kernel)
     {
         const int d = 10, p = 3, length = 1000;
