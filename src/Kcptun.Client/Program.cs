@@ -1,3 +1,2 @@
-// The command line front end lands with issue 5; until then the program says so and fails.
-Console.Error.WriteLine("kcptun for .NET: this program is not built yet (see issue 5)");
-return 1;
+// kcptun-client: parse and run; everything else lives in Kcptun.Tunnel.
+return await Kcptun.Tunnel.TunnelProgram.RunClientAsync(args).ConfigureAwait(false);

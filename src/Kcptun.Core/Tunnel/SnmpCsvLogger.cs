@@ -1,0 +1,40 @@
+using Kcptun.Diagnostics;
+
+namespace Kcptun.Tunnel;
+
+/// <summary>
+/// <c>--snmplog</c>: every <c>--snmpperiod</c> seconds appends a CSV record of <see cref="SnmpCounters.Global"/> to
+/// the file named by the Go time layout (PROTOCOL.md 10.8). If a file cannot be opened the error is logged and the
+/// logger stops, as kcptun's does.
+/// </summary>
+internal static class SnmpCsvLogger
+{
+    public static async Task RunAsync(string path, int periodSeconds, TunnelLog log, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (path.Length == 0 || periodSeconds <= 0)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(periodSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    SnmpReport.Append(path, time.GetLocalNow(), SnmpCounters.Global);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    log.Write(e.Message);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
+}

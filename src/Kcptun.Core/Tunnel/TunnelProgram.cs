@@ -1,0 +1,219 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Kcptun.Diagnostics;
+
+namespace Kcptun.Tunnel;
+
+/// <summary>
+/// The two programs' whole life: read the configuration (flags, <c>-c</c> JSON, <c>KCPTUN_KEY</c>, SIP003), answer
+/// <c>-h</c>/<c>-v</c>, validate, open the log, log the start-up lines, run the tunnel until SIGINT/SIGTERM, exit.
+/// The programs' <c>Main</c> only calls <see cref="RunClientAsync"/> or <see cref="RunServerAsync"/>; tests call them
+/// in-process with their own <see cref="ProgramContext"/>.
+/// </summary>
+public static class TunnelProgram
+{
+    // Linux numbers SIGUSR1 10; the BSDs and macOS 30. PosixSignalRegistration accepts raw numbers on Unix.
+    private static PosixSignal SignalUser1 => (PosixSignal)(OperatingSystem.IsLinux() ? 10 : 30);
+
+    /// <summary>Runs <c>kcptun-client</c>; returns the exit code.</summary>
+    public static Task<int> RunClientAsync(IReadOnlyList<string> arguments, ProgramContext? context = null, string programName = "kcptun-client") =>
+        RunAsync(TunnelFlags.Client, programName, "client", TunnelConfiguration.LoadClient, RunClientCoreAsync, arguments, context ?? new ProgramContext());
+
+    /// <summary>Runs <c>kcptun-server</c>; returns the exit code.</summary>
+    public static Task<int> RunServerAsync(IReadOnlyList<string> arguments, ProgramContext? context = null, string programName = "kcptun-server") =>
+        RunAsync(TunnelFlags.Server, programName, "server", TunnelConfiguration.LoadServer, RunServerCoreAsync, arguments, context ?? new ProgramContext());
+
+    /// <summary>The <c>-h</c> text of the client.</summary>
+    public static string ClientHelp(string programName = "kcptun-client") => HelpText.Build(TunnelFlags.Client, programName, "client", new ClientOptions());
+
+    /// <summary>The <c>-h</c> text of the server.</summary>
+    public static string ServerHelp(string programName = "kcptun-server") => HelpText.Build(TunnelFlags.Server, programName, "server", new ServerOptions());
+
+    private static async Task<int> RunAsync<T>(
+        IReadOnlyList<OptionDefinition<T>> table,
+        string programName,
+        string role,
+        Func<IReadOnlyList<string>, Func<string, string?>, LoadedConfiguration<T>> load,
+        Func<T, TunnelLog, ProgramContext, CancellationToken, Task<int>> core,
+        IReadOnlyList<string> arguments,
+        ProgramContext context)
+        where T : TunnelOptions, new()
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var stderrLog = new TunnelLog(context.Error, context.Time);
+        LoadedConfiguration<T> loaded;
+        try
+        {
+            loaded = load(arguments, context.Environment);
+        }
+        catch (CommandLineUsageException e)
+        {
+            await context.Error.WriteLineAsync("Incorrect Usage. " + e.Message).ConfigureAwait(false);
+            await context.Out.WriteAsync(HelpText.Build(table, programName, role, new T())).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (TunnelConfigurationException e)
+        {
+            Report(stderrLog, e);
+            return ExitCodes.Configuration;
+        }
+
+        switch (loaded.Action)
+        {
+            case CommandLineAction.Help:
+                await context.Out.WriteAsync(HelpText.Build(table, programName, role, new T())).ConfigureAwait(false);
+                return ExitCodes.Success;
+            case CommandLineAction.Version:
+                await context.Out.WriteLineAsync($"kcptun version {HelpText.Version}").ConfigureAwait(false);
+                return ExitCodes.Success;
+        }
+
+        var options = loaded.Options;
+        var negativeRateLimit = options.RateLimit < 0 ? options.RateLimit : 0;
+        if (negativeRateLimit < 0)
+        {
+            options = (T)(options with { RateLimit = 0 });
+        }
+
+        try
+        {
+            options.Validate();
+        }
+        catch (TunnelConfigurationException e)
+        {
+            Report(stderrLog, e);
+            return ExitCodes.Configuration;
+        }
+
+        TunnelLog log;
+        try
+        {
+            log = options.Log.Length > 0
+                ? TunnelLog.OpenFile(options.Log, options.Quiet, context.Time)
+                : new TunnelLog(context.Error, context.Time) { Quiet = options.Quiet };
+        }
+        catch (TunnelConfigurationException e)
+        {
+            Report(stderrLog, e);
+            return ExitCodes.Configuration;
+        }
+
+        using (log)
+        {
+            using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
+            using var signals = context.HandleSignals ? RegisterSignals(log, shutdown) : null;
+            log.Println("version:", HelpText.Version);
+            if (negativeRateLimit < 0)
+            {
+                log.Write($"ratelimit {negativeRateLimit} is negative, falling back to 0");
+            }
+
+            try
+            {
+                return await core(options, log, context, shutdown.Token).ConfigureAwait(false);
+            }
+            catch (TunnelConfigurationException e)
+            {
+                Report(log, e);
+                return ExitCodes.Configuration;
+            }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            {
+                return ExitCodes.Success;
+            }
+        }
+    }
+
+    private static void Report(TunnelLog log, TunnelConfigurationException e)
+    {
+        foreach (var problem in e.Problems)
+        {
+            log.Write(problem);
+        }
+    }
+
+    private static SignalRegistrations RegisterSignals(TunnelLog log, CancellationTokenSource shutdown)
+    {
+        var registrations = new SignalRegistrations();
+        if (OperatingSystem.IsWindows())
+        {
+            registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop));
+            return registrations;
+        }
+
+        registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop));
+        registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop));
+        registrations.Add(PosixSignalRegistration.Create(SignalUser1, context =>
+        {
+            context.Cancel = true;
+            log.Write(SnmpReport.Dump(SnmpCounters.Global));
+        }));
+        return registrations;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // we exit ourselves, with status 0, after closing everything
+            log.Println("signal received:", context.Signal.ToString(), "shutting down");
+            shutdown.Cancel();
+        }
+    }
+
+    private static void LogCommon(TunnelOptions options, TunnelLog log, IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            log.Write(line);
+        }
+
+        if (options.Pprof)
+        {
+            log.Write("pprof: not available in the .NET build; --pprof is accepted and ignored (use SIGUSR1 or --snmplog for counters)");
+        }
+    }
+
+    private static async Task<int> RunClientCoreAsync(ClientOptions options, TunnelLog log, ProgramContext context, CancellationToken cancellationToken)
+    {
+        using var listener = await EndpointResolver.ListenStreamAsync("--localaddr", options.LocalAddress, cancellationToken).ConfigureAwait(false);
+        var listeningOn = EndpointResolver.Format(listener.LocalEndPoint);
+        LogCommon(options, log, StartupLog.Client(options, listeningOn));
+        context.Listening?.Invoke(listeningOn);
+        log.Write("the tunnel itself is not built yet in this .NET build (issue 5, phase 2)");
+        return ExitCodes.Configuration;
+    }
+
+    private static Task<int> RunServerCoreAsync(ServerOptions options, TunnelLog log, ProgramContext context, CancellationToken cancellationToken)
+    {
+        LogCommon(options, log, StartupLog.Server(options));
+        AddressSyntax.TryParseHostPortRange("--listen", options.Listen, allowRange: true, out var listen);
+        using (var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true })
+        {
+            try
+            {
+                probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Any, listen.MinPort));
+            }
+            catch (SocketException e)
+            {
+                throw new TunnelConfigurationException($"--listen {options.Listen}: cannot listen: {EndpointResolver.Describe(e)}", e);
+            }
+        }
+
+        context.Listening?.Invoke(options.Listen);
+        log.Write("the tunnel itself is not built yet in this .NET build (issue 5, phase 2)");
+        return Task.FromResult(ExitCodes.Configuration);
+    }
+
+    private sealed class SignalRegistrations : IDisposable
+    {
+        private readonly List<PosixSignalRegistration> _registrations = [];
+
+        public void Add(PosixSignalRegistration registration) => _registrations.Add(registration);
+
+        public void Dispose()
+        {
+            foreach (var registration in _registrations)
+            {
+                registration.Dispose();
+            }
+        }
+    }
+}
