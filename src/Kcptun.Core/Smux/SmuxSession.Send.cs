@@ -1,0 +1,280 @@
+using System.Buffers.Binary;
+
+namespace Kcptun.Smux;
+
+public sealed partial class SmuxSession
+{
+    // One write to the connection carries up to this many bytes of frames (a frame is never split across writes).
+    private const int SendBatchSize = 65536;
+
+    // Guards the queues below, every SmuxWriteOperation and the closed flag (so nothing is queued after close).
+    private readonly Lock _sendLock = new();
+
+    // SYN, UPD and NOP go ahead of data, as in latest smux; FIN stays in data order behind the stream's PSH frames.
+    private readonly Queue<ControlEntry> _control = new();
+    private readonly Queue<DataEntry> _data = new();
+    private readonly AsyncSignal _sendSignal = new();
+    private readonly List<SmuxWriteOperation> _batchWrites = [];
+    private readonly List<SmuxStream> _batchFins = [];
+    private readonly byte[] _sendBuffer;
+    private bool _nopQueued;
+
+    internal Lock SendLock => _sendLock;
+
+    /// <summary>Queues SYN, NOP or UPD. NOP and UPD are coalesced (at most one of each pending per stream).</summary>
+    internal bool TryEnqueueControl(SmuxCommand command, SmuxStream? stream)
+    {
+        lock (_sendLock)
+        {
+            if (_isClosed)
+            {
+                return false;
+            }
+
+            if (command == SmuxCommand.Nop)
+            {
+                if (_nopQueued)
+                {
+                    return true;
+                }
+
+                _nopQueued = true;
+            }
+            else if (command == SmuxCommand.Update)
+            {
+                if (stream!.UpdateQueued)
+                {
+                    return true;
+                }
+
+                stream.UpdateQueued = true;
+            }
+
+            _control.Enqueue(new ControlEntry(command, stream));
+        }
+
+        _sendSignal.Set();
+        return true;
+    }
+
+    /// <summary>Queues PSH frames for <paramref name="data"/>; completes once every byte has been written.</summary>
+    internal ValueTask EnqueueWriteAsync(SmuxStream stream, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var operation = stream.WriteOperation;
+        lock (_sendLock)
+        {
+            if (_isClosed)
+            {
+                throw CreateClosedException();
+            }
+
+            ObjectDisposedException.ThrowIf(stream.IsDisposed, stream);
+            operation.Prepare(data);
+            _data.Enqueue(new DataEntry(stream, operation.Version, Fin: false));
+        }
+
+        _sendSignal.Set();
+        return operation.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Fails the stream's pending write and queues its FIN; false when the session is already closed.</summary>
+    internal bool TryEnqueueFin(SmuxStream stream)
+    {
+        lock (_sendLock)
+        {
+            var operation = stream.WriteOperation;
+            if (operation.State == SmuxWriteState.Queued)
+            {
+                operation.Complete(new ObjectDisposedException(nameof(SmuxStream), "The stream was closed during the write."));
+            }
+
+            if (_isClosed)
+            {
+                return false;
+            }
+
+            _data.Enqueue(new DataEntry(stream, 0, Fin: true));
+        }
+
+        _sendSignal.Set();
+        return true;
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var token = _shutdown.Token;
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                int length;
+                lock (_sendLock)
+                {
+                    if (_isClosed)
+                    {
+                        break;
+                    }
+
+                    length = FillBatch();
+                }
+
+                if (length == 0)
+                {
+                    await _sendSignal.WaitAsync(token).ConfigureAwait(false);
+                    continue;
+                }
+
+                await _connection.WriteAsync(_sendBuffer.AsMemory(0, length), token).ConfigureAwait(false);
+                bool idle;
+                lock (_sendLock)
+                {
+                    CompleteBatch(null);
+                    idle = _control.Count == 0 && _data.Count == 0;
+                }
+
+                if (idle)
+                {
+                    // End of a burst: let a buffering connection send now.
+                    await _connection.FlushAsync(token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // Any connection failure closes the session with its message; nothing escapes the loop.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            failure = new SmuxException("smux: writing to the connection failed: " + exception.Message, exception);
+        }
+
+        Close(failure);
+        lock (_sendLock)
+        {
+            var error = CreateClosedException();
+            CompleteBatch(error);
+            while (_data.TryDequeue(out var entry))
+            {
+                if (entry.Fin)
+                {
+                    entry.Stream.OnFinWritten();
+                }
+                else if (entry.Stream.WriteOperation.Version == entry.Version && entry.Stream.WriteOperation.State != SmuxWriteState.Done)
+                {
+                    entry.Stream.WriteOperation.Complete(error);
+                }
+            }
+
+            _control.Clear();
+        }
+    }
+
+    /// <summary>Copies queued frames into the send buffer: control first, then data round-robin between streams.</summary>
+    private int FillBatch()
+    {
+        var buffer = _sendBuffer.AsSpan();
+        var position = 0;
+        while (_control.TryPeek(out var control))
+        {
+            var size = SmuxFrameHeader.Size + (control.Command == SmuxCommand.Update ? SmuxFrameHeader.UpdatePayloadSize : 0);
+            if (position + size > buffer.Length)
+            {
+                return position;
+            }
+
+            _control.Dequeue();
+            var frame = buffer.Slice(position, size);
+            switch (control.Command)
+            {
+                case SmuxCommand.Nop:
+                    _nopQueued = false;
+                    new SmuxFrameHeader(_version, SmuxCommand.Nop, 0, 0).Write(frame);
+                    break;
+                case SmuxCommand.Update:
+                    var stream = control.Stream!;
+                    stream.UpdateQueued = false;
+                    new SmuxFrameHeader(_version, SmuxCommand.Update, SmuxFrameHeader.UpdatePayloadSize, stream.Id).Write(frame);
+                    BinaryPrimitives.WriteUInt32LittleEndian(frame[8..], stream.AnnouncedConsumed);
+                    BinaryPrimitives.WriteUInt32LittleEndian(frame[12..], (uint)_config.MaxStreamBuffer);
+                    break;
+                default:
+                    new SmuxFrameHeader(_version, control.Command, 0, control.Stream!.Id).Write(frame);
+                    break;
+            }
+
+            position += size;
+        }
+
+        while (_data.TryPeek(out var entry))
+        {
+            if (entry.Fin)
+            {
+                if (position + SmuxFrameHeader.Size > buffer.Length)
+                {
+                    break;
+                }
+
+                _data.Dequeue();
+                new SmuxFrameHeader(_version, SmuxCommand.Fin, 0, entry.Stream.Id).Write(buffer[position..]);
+                position += SmuxFrameHeader.Size;
+                _batchFins.Add(entry.Stream);
+                continue;
+            }
+
+            var operation = entry.Stream.WriteOperation;
+            if (operation.Version != entry.Version || operation.State != SmuxWriteState.Queued)
+            {
+                _data.Dequeue(); // cancelled or failed meanwhile
+                continue;
+            }
+
+            var chunk = Math.Min(operation.Remaining, _config.MaxFrameSize);
+            if (position + SmuxFrameHeader.Size + chunk > buffer.Length)
+            {
+                break;
+            }
+
+            _data.Dequeue();
+            new SmuxFrameHeader(_version, SmuxCommand.Push, (ushort)chunk, entry.Stream.Id).Write(buffer[position..]);
+            operation.Data.Span.Slice(operation.Offset, chunk).CopyTo(buffer[(position + SmuxFrameHeader.Size)..]);
+            operation.Offset += chunk;
+            position += SmuxFrameHeader.Size + chunk;
+            if (operation.Remaining == 0)
+            {
+                operation.State = SmuxWriteState.Copied;
+                _batchWrites.Add(operation);
+            }
+            else
+            {
+                _data.Enqueue(entry); // round-robin: other streams get a frame before this one's next
+            }
+        }
+
+        return position;
+    }
+
+    private void CompleteBatch(Exception? error)
+    {
+        foreach (var operation in _batchWrites)
+        {
+            if (operation.State == SmuxWriteState.Copied)
+            {
+                operation.Complete(error);
+            }
+        }
+
+        foreach (var stream in _batchFins)
+        {
+            stream.OnFinWritten();
+        }
+
+        _batchWrites.Clear();
+        _batchFins.Clear();
+    }
+
+    private readonly record struct ControlEntry(SmuxCommand Command, SmuxStream? Stream);
+
+    private readonly record struct DataEntry(SmuxStream Stream, short Version, bool Fin);
+}
