@@ -1,0 +1,233 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Kcptun.Crypto;
+using Kcptun.Diagnostics;
+
+namespace Kcptun.Transport;
+
+/// <summary>
+/// Accepts KCP sessions on one UDP socket (PROTOCOL.md section 6.12): datagrams are opened, then demultiplexed by
+/// source address and conversation id. A packet with a conversation id from an unknown address creates a session
+/// (if fewer than 128 wait to be accepted); a different conversation with sn 0 from a known address replaces that
+/// address's session (a restarted client), any other different conversation is dropped.
+/// </summary>
+public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
+{
+    /// <summary>Sessions created but not yet accepted, at most (kcp-go's acceptBacklog).</summary>
+    public const int AcceptBacklog = 128;
+
+    private readonly DatagramSocket _socket;
+    private readonly KcpSessionOptions _options;
+    private readonly PacketProtection _opener;
+    private readonly Lock _sessionsGate = new();
+    private readonly Dictionary<SocketAddress, KcpSession> _sessions = [];
+    private readonly Channel<KcpSession> _accepts = Channel.CreateBounded<KcpSession>(
+        new BoundedChannelOptions(AcceptBacklog) { SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    private int _disposed;
+    private int _faultLogged;
+
+    private KcpListener(DatagramSocket socket, KcpSessionOptions options)
+    {
+        _socket = socket;
+        _options = options;
+        _opener = options.ProtectionFactory();
+    }
+
+    /// <summary>
+    /// Binds a UDP socket to <paramref name="local"/> (port 0 picks a free port; the IPv6 wildcard listens dual
+    /// stack), applies socket buffer sizes and DSCP, and starts receiving.
+    /// </summary>
+    public static KcpListener Start(IPEndPoint local, KcpSessionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var socket = new DatagramSocket(UdpSocketFactory.CreateListener(local, options));
+        KcpListener listener;
+        try
+        {
+            listener = new KcpListener(socket, options);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        socket.StartReceiving(listener);
+        return listener;
+    }
+
+    /// <summary>The bound address (with the real port when bound to port 0).</summary>
+    public EndPoint LocalEndPoint => _socket.LocalEndPoint;
+
+    /// <summary>
+    /// Events counted before a datagram reaches a session (bad CRC, too short, dropped for a full backlog or a
+    /// conversation mismatch). Each also goes to <see cref="SnmpCounters.Global"/>; sessions count the rest.
+    /// </summary>
+    public SnmpCounters Counters { get; } = new();
+
+    /// <summary>Open sessions of this listener, accepted or waiting to be.</summary>
+    public int SessionCount
+    {
+        get
+        {
+            lock (_sessionsGate)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    /// <summary>Waits for the next new session. Throws <see cref="ObjectDisposedException"/> once the listener is closed.</summary>
+    public async ValueTask<KcpSession> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _accepts.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(KcpListener));
+        }
+    }
+
+    void IDatagramReceiver.OnDatagram(Span<byte> datagram, SocketAddress source)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        SnmpCounters global = SnmpCounters.Global;
+        if (!_opener.TryOpen(datagram, out Range range))
+        {
+            TransportCounters.Increment(ref Counters.InCsumErrors, ref global.InCsumErrors);
+            return;
+        }
+
+        Span<byte> payload = datagram[range];
+        if (payload.Length < PacketPipeline.KcpOverhead)
+        {
+            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+            return;
+        }
+
+        bool hasConversation = PacketPipeline.TryReadConversation(payload, out uint conversation, out uint sequence);
+        KcpSession? session;
+        lock (_sessionsGate)
+        {
+            _sessions.TryGetValue(source, out session);
+        }
+
+        if (session is not null)
+        {
+            if (!hasConversation || conversation == session.Conversation)
+            {
+                session.InputPayload(payload);
+                return;
+            }
+
+            if (sequence != 0)
+            {
+                TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+                return;
+            }
+
+            // A restarted client on the same address: the old session goes, this packet starts a new one.
+            session.CloseCore();
+        }
+
+        if (!hasConversation || _accepts.Reader.Count >= AcceptBacklog)
+        {
+            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+            return;
+        }
+
+        SocketAddress key = SocketAddresses.Copy(source);
+        session = new KcpSession(conversation, _socket, key, SocketAddresses.ToEndPoint(key), _options, this);
+        lock (_sessionsGate)
+        {
+            _sessions[key] = session;
+        }
+
+        session.InputPayload(payload);
+        KcpScheduler.Shared.Schedule(session);
+        if (!_accepts.Writer.TryWrite(session))
+        {
+            // Only when the listener closed meanwhile (the backlog was checked above and this is the only writer).
+            session.CloseCore();
+        }
+    }
+
+    void IDatagramReceiver.OnReceiveError(SocketError error) =>
+        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+
+    void IDatagramReceiver.OnDatagramFault(Exception fault)
+    {
+        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        if (Interlocked.Exchange(ref _faultLogged, 1) == 0)
+        {
+            _options.Log?.Invoke($"kcp listener {LocalEndPoint}: datagram handling failed: {fault}");
+        }
+    }
+
+    void IDatagramReceiver.OnReceiveStopped(Exception? error)
+    {
+        if (error is null)
+        {
+            return;
+        }
+
+        _options.Log?.Invoke($"kcp listener {LocalEndPoint}: receive failed: {error.Message}");
+        foreach (KcpSession session in SnapshotSessions())
+        {
+            session.OnTransportError(error);
+        }
+
+        _accepts.Writer.TryComplete();
+    }
+
+    /// <summary>Called by a closing session: it no longer owns its address.</summary>
+    internal void Forget(KcpSession session)
+    {
+        lock (_sessionsGate)
+        {
+            if (_sessions.TryGetValue(session.RemoteAddress, out KcpSession? current) && ReferenceEquals(current, session))
+            {
+                _sessions.Remove(session.RemoteAddress);
+            }
+        }
+    }
+
+    private KcpSession[] SnapshotSessions()
+    {
+        lock (_sessionsGate)
+        {
+            return [.. _sessions.Values];
+        }
+    }
+
+    /// <summary>Stops receiving and closes every session of this listener (each with its final flush), then the socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _accepts.Writer.TryComplete();
+        foreach (KcpSession session in SnapshotSessions())
+        {
+            session.CloseCore();
+        }
+
+        _socket.Dispose();
+        await _socket.ReceiveLoop.ConfigureAwait(false);
+        while (_accepts.Reader.TryRead(out KcpSession? pending))
+        {
+            pending.CloseCore();
+        }
+    }
+}

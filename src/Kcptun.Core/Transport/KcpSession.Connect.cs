@@ -1,0 +1,121 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Kcptun.Diagnostics;
+
+namespace Kcptun.Transport;
+
+public sealed partial class KcpSession : IDatagramReceiver
+{
+    // Client sessions only (an accepted session's datagrams come through its listener).
+    private SocketAddress? _firstSource;
+
+    /// <summary>
+    /// Opens a session to <paramref name="remote"/> (PROTOCOL.md section 6.12): a new UDP socket on the wildcard
+    /// address (IPv4 for an IPv4 server, else dual stack), a random conversation id. Nothing is sent until the
+    /// first write; there is no handshake. A <see cref="DnsEndPoint"/> is resolved first (IPv4 preferred, as Go).
+    /// </summary>
+    public static async ValueTask<KcpSession> ConnectAsync(EndPoint remote, KcpSessionOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IPEndPoint target = await ResolveAsync(remote, cancellationToken).ConfigureAwait(false);
+        Socket socket = UdpSocketFactory.CreateClient(target, options);
+        var datagrams = new DatagramSocket(socket);
+        KcpSession session;
+        try
+        {
+            EndPoint destination = socket.DualMode && target.AddressFamily == AddressFamily.InterNetwork
+                ? new IPEndPoint(target.Address.MapToIPv6(), target.Port)
+                : target;
+            session = new KcpSession(RandomConversation(), datagrams, destination.Serialize(), target, options, listener: null);
+        }
+        catch
+        {
+            datagrams.Dispose();
+            throw;
+        }
+
+        datagrams.StartReceiving(session);
+        KcpScheduler.Shared.Schedule(session);
+        return session;
+    }
+
+    private static async ValueTask<IPEndPoint> ResolveAsync(EndPoint remote, CancellationToken cancellationToken)
+    {
+        switch (remote)
+        {
+            case IPEndPoint ip:
+                return ip;
+            case DnsEndPoint dns:
+                IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, cancellationToken).ConfigureAwait(false);
+                IPAddress? chosen = Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetwork)
+                    ?? Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetworkV6);
+                return chosen is null
+                    ? throw new SocketException((int)SocketError.HostNotFound)
+                    : new IPEndPoint(chosen, dns.Port);
+            default:
+                throw new ArgumentException($"Unsupported endpoint type {remote.GetType().Name}.", nameof(remote));
+        }
+    }
+
+    /// <summary>32 random bits read little-endian from the OS CSPRNG, as kcp-go's DialWithOptions.</summary>
+    private static uint RandomConversation()
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        RandomNumberGenerator.Fill(bytes);
+        return BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+    }
+
+    void IDatagramReceiver.OnDatagram(Span<byte> datagram, SocketAddress source)
+    {
+        SnmpCounters global = SnmpCounters.Global;
+
+        // Only the first source address is ever accepted (normally the server), before any crypto check.
+        if (_firstSource is null)
+        {
+            _firstSource = SocketAddresses.Copy(source);
+        }
+        else if (!_firstSource.Equals(source))
+        {
+            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+            return;
+        }
+
+        if (!_protection.TryOpen(datagram, out Range range))
+        {
+            TransportCounters.Increment(ref Counters.InCsumErrors, ref global.InCsumErrors);
+            return;
+        }
+
+        Span<byte> payload = datagram[range];
+        if (payload.Length < PacketPipeline.KcpOverhead)
+        {
+            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+            return;
+        }
+
+        InputPayload(payload);
+    }
+
+    void IDatagramReceiver.OnReceiveError(SocketError error) =>
+        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+
+    void IDatagramReceiver.OnDatagramFault(Exception fault)
+    {
+        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        _log?.Invoke($"kcp session {Conversation:x8}: datagram handling failed: {fault}");
+    }
+
+    void IDatagramReceiver.OnReceiveStopped(Exception? error)
+    {
+        if (error is not null)
+        {
+            _log?.Invoke($"kcp session {Conversation:x8}: receive failed: {error.Message}");
+            OnTransportError(error);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Sockets;
+using Kcptun.Crypto;
+using Kcptun.Diagnostics;
+using Kcptun.Kcp;
+
+namespace Kcptun.Transport;
+
+/// <summary>
+/// One KCP conversation over UDP as a duplex byte <see cref="Stream"/> (PROTOCOL.md sections 4, 6.11, 6.12, 7.2).
+/// Reads wait for data and return 0 once the session is closed; writes wait while KCP's send queue is at the
+/// window (as kcp-go) and flush at once. Dispose sends one final flush: KCP has no close segment, the peer only
+/// notices through smux keepalives. The shared <see cref="KcpScheduler"/> drives the periodic flush; KCP state is
+/// only touched under the session lock, and datagrams leave in the order KCP produced them.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710:Identifiers should have correct suffix",
+    Justification = "The name is pinned by ARCHITECTURE.md (kcp-go's UDPSession); the type is a session first.")]
+public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
+{
+    private readonly Lock _gate = new();
+    private readonly KcpControlBlock _kcp;
+    private readonly PacketPipeline _pipeline;
+    private readonly PacketProtection _protection;
+    private readonly DatagramSocket _socket;
+    private readonly KcpListener? _listener;
+    private readonly bool _ackNoDelay;
+    private readonly Action<string>? _log;
+    private readonly AsyncSignal _readable = new();
+    private readonly AsyncSignal _writable = new();
+    private readonly SemaphoreSlim _readGate = new(1, 1);
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private int _closed;
+    private int _sendErrorLogged;
+    private Exception? _transportError;
+
+    internal KcpSession(uint conversation, DatagramSocket socket, SocketAddress remoteAddress, EndPoint remoteEndPoint,
+        KcpSessionOptions options, KcpListener? listener)
+    {
+        Conversation = conversation;
+        _socket = socket;
+        RemoteAddress = remoteAddress;
+        RemoteEndPoint = remoteEndPoint;
+        _listener = listener;
+        _ackNoDelay = options.AckNoDelay;
+        _log = options.Log;
+        _protection = options.ProtectionFactory();
+        _pipeline = new PacketPipeline(_protection, options, Counters, this);
+        _kcp = new KcpControlBlock(conversation, _pipeline.Output, _pipeline.ReservedSize, Counters);
+
+        // The order kcptun applies them (section 7.2); MTU above 1500 is ignored as in Debian kcp-go.
+        _kcp.StreamMode = options.StreamMode;
+        _kcp.SetNoDelay(options.NoDelay, options.Interval, options.Resend, options.NoCongestionControl);
+        _kcp.SetWindowSize(options.SendWindow, options.ReceiveWindow);
+        if (options.Mtu <= KcpSessionOptions.MaxDatagramSize)
+        {
+            _kcp.SetMtu(options.Mtu - _pipeline.TrailerSize);
+        }
+
+        TransportCounters.SessionOpened(Counters, active: listener is null);
+    }
+
+    /// <summary>The KCP conversation id (random for a dialled session, the peer's for an accepted one).</summary>
+    public uint Conversation { get; }
+
+    /// <summary>The peer's address.</summary>
+    public EndPoint RemoteEndPoint { get; }
+
+    /// <summary>The local address of the UDP socket (shared with the listener for an accepted session).</summary>
+    public EndPoint LocalEndPoint => _socket.LocalEndPoint;
+
+    /// <summary>This session's counters; every increment also goes to <see cref="SnmpCounters.Global"/>.</summary>
+    public SnmpCounters Counters { get; } = new();
+
+    /// <summary>True once the session is closed (disposed, replaced by a new client on the same address, or its listener closed).</summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    internal SocketAddress RemoteAddress { get; }
+
+    /// <summary>Current KCP MTU (including the reserved header bytes), for tests and diagnostics.</summary>
+    internal int KcpMtu
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _kcp.Mtu;
+            }
+        }
+    }
+
+    /// <summary>Feeds one opened payload (at least 24 bytes) from the receive loop into KCP.</summary>
+    internal void InputPayload(ReadOnlySpan<byte> payload)
+    {
+        bool readable, writable;
+        lock (_gate)
+        {
+            if (IsClosed)
+            {
+                return;
+            }
+
+            _pipeline.Input(payload, _kcp, _ackNoDelay);
+            readable = _kcp.PeekSize() > 0;
+            writable = CanQueueLocked();
+        }
+
+        if (readable)
+        {
+            _readable.Set();
+        }
+
+        if (writable)
+        {
+            _writable.Set();
+        }
+    }
+
+    long IScheduledUpdate.RunUpdate()
+    {
+        uint delay;
+        bool writable;
+        lock (_gate)
+        {
+            if (IsClosed)
+            {
+                return -1;
+            }
+
+            delay = _kcp.Flush(false, KcpClock.Now);
+            writable = CanQueueLocked();
+        }
+
+        if (writable)
+        {
+            _writable.Set();
+        }
+
+        return delay;
+    }
+
+    void IDatagramSink.Send(ReadOnlySpan<byte> datagram)
+    {
+        if (_socket.TrySend(datagram, RemoteAddress, out SocketError error))
+        {
+            SnmpCounters global = SnmpCounters.Global;
+            TransportCounters.Increment(ref Counters.OutPkts, ref global.OutPkts);
+            TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, datagram.Length);
+        }
+        else if (Interlocked.Exchange(ref _sendErrorLogged, 1) == 0)
+        {
+            _log?.Invoke($"kcp session {Conversation:x8} to {RemoteEndPoint}: send failed: {error} (further send errors not logged)");
+        }
+    }
+
+    /// <summary>kcp-go's write condition: waiting segments below both the send and the remote window.</summary>
+    private bool CanQueueLocked()
+    {
+        int waiting = _kcp.WaitingToSend;
+        return waiting < _kcp.SendWindow && waiting < _kcp.RemoteWindow;
+    }
+
+    /// <summary>Marks the socket broken (fatal receive error): reads and writes fail from now on.</summary>
+    internal void OnTransportError(Exception error)
+    {
+        Interlocked.CompareExchange(ref _transportError, error, null);
+        _readable.Set();
+        _writable.Set();
+    }
+
+    /// <summary>Closes the session: one final flush, then no more KCP activity. Idempotent.</summary>
+    internal void CloseCore()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _kcp.Flush(false, KcpClock.Now);
+        }
+
+        TransportCounters.SessionClosed(Counters);
+        _readable.Set();
+        _writable.Set();
+        if (_listener is null)
+        {
+            _socket.Dispose();
+        }
+        else
+        {
+            _listener.Forget(this);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Kcptun.Crypto;
+
+namespace Kcptun.Transport;
+
+/// <summary>
+/// Per-session settings of a <see cref="KcpSession"/> and of the sessions a <see cref="KcpListener"/> accepts
+/// (PROTOCOL.md section 7.2). Defaults are the Debian kcptun client defaults with the <c>fast</c> mode.
+/// </summary>
+public sealed record KcpSessionOptions
+{
+    /// <summary>Datagrams larger than this never exist on a kcptun link (kcp-go's <c>mtuLimit</c>).</summary>
+    public const int MaxDatagramSize = 1500;
+
+    /// <summary>KCP nodelay (0 or 1; non-zero selects a 30 ms minimum RTO). Negative: KCP default.</summary>
+    public int NoDelay { get; init; }
+
+    /// <summary>KCP internal update interval in milliseconds (KCP clamps it to [10, 5000]). Negative: KCP default.</summary>
+    public int Interval { get; init; } = 30;
+
+    /// <summary>Fast-retransmit threshold (duplicate ACK count; 0 = off). Negative: KCP default.</summary>
+    public int Resend { get; init; } = 2;
+
+    /// <summary>1 disables KCP congestion control (kcptun's <c>nc</c>). Negative: KCP default.</summary>
+    public int NoCongestionControl { get; init; } = 1;
+
+    /// <summary>KCP send window in segments (<c>--sndwnd</c>; client 128, server 1024).</summary>
+    public int SendWindow { get; init; } = 128;
+
+    /// <summary>KCP receive window in segments (<c>--rcvwnd</c>; client 512, server 1024).</summary>
+    public int ReceiveWindow { get; init; } = 512;
+
+    /// <summary>
+    /// Largest UDP payload in bytes (<c>--mtu</c>). As in Debian kcp-go, values above 1500 are ignored (KCP keeps
+    /// its default of 1400) and values KCP rejects (below 50) are ignored too.
+    /// </summary>
+    public int Mtu { get; init; } = 1350;
+
+    /// <summary>Flush ACKs right after every input instead of at the next update (<c>--acknodelay</c>).</summary>
+    public bool AckNoDelay { get; init; }
+
+    /// <summary>KCP stream mode (kcptun: always on).</summary>
+    public bool StreamMode { get; init; } = true;
+
+    /// <summary>DSCP value (<c>--dscp</c>): IPv4 IP_TOS = dscp &lt;&lt; 2, IPv6 IPV6_TCLASS = dscp. 0: untouched.</summary>
+    public int Dscp { get; init; }
+
+    /// <summary>SO_RCVBUF and SO_SNDBUF of the UDP socket in bytes (<c>--sockbuf</c>); 0 keeps the OS default.</summary>
+    public int SocketBuffer { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>FEC data shards (<c>--datashard</c>). FEC is on when both shard counts are positive and sum to at most 256.</summary>
+    public int DataShards { get; init; } = 10;
+
+    /// <summary>FEC parity shards (<c>--parityshard</c>).</summary>
+    public int ParityShards { get; init; } = 3;
+
+    /// <summary>
+    /// Creates the packet protection (cipher, nonce and CRC) of one session; called once per session and once per
+    /// listener. Default: <c>none</c> (nonce and CRC, no encryption). Derive the key once outside the factory.
+    /// </summary>
+    public Func<PacketProtection> ProtectionFactory { get; init; } = CreateNoneProtection;
+
+    /// <summary>Receives warnings the transport logs instead of throwing (socket option failures, send errors).</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>True when FEC encoding is on for these settings (PROTOCOL.md section 5.1; Debian disables D + P &gt; 256).</summary>
+    public bool FecEnabled => DataShards > 0 && ParityShards > 0 && DataShards + ParityShards <= 256;
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings no session can run with.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(SendWindow, 1, nameof(SendWindow));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveWindow, 1, nameof(ReceiveWindow));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ReceiveWindow, ushort.MaxValue, nameof(ReceiveWindow));
+        ArgumentOutOfRangeException.ThrowIfNegative(DataShards, nameof(DataShards));
+        ArgumentOutOfRangeException.ThrowIfNegative(ParityShards, nameof(ParityShards));
+        ArgumentOutOfRangeException.ThrowIfNegative(SocketBuffer, nameof(SocketBuffer));
+        ArgumentOutOfRangeException.ThrowIfNegative(Dscp, nameof(Dscp));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Dscp, 255, nameof(Dscp));
+        ArgumentNullException.ThrowIfNull(ProtectionFactory, nameof(ProtectionFactory));
+    }
+
+    private static PacketProtection CreateNoneProtection() => PacketProtection.Create("none", new byte[32], WireGeneration.Debian);
+}

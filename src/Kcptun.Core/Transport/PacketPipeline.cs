@@ -1,0 +1,175 @@
+using System.Buffers.Binary;
+using Kcptun.Crypto;
+using Kcptun.Diagnostics;
+using Kcptun.Fec;
+using Kcptun.Kcp;
+
+namespace Kcptun.Transport;
+
+/// <summary>Where a <see cref="PacketPipeline"/> puts finished (sealed) datagrams.</summary>
+internal interface IDatagramSink
+{
+    /// <summary>Sends one wire datagram; the span is only valid during the call.</summary>
+    void Send(ReadOnlySpan<byte> datagram);
+}
+
+/// <summary>
+/// The packet stages of one session (ARCHITECTURE.md "Datagram buffer layout", PROTOCOL.md sections 4 and 5):
+/// send = KCP output -> FEC encode -> seal -> sink, each parity datagram right after the data datagram that
+/// completed its group; receive = (opened payload) -> FEC flag dispatch -> KCP input (regular) / FEC decoder ->
+/// recovered packets as non-regular input. The caller holds the session lock around every call.
+/// </summary>
+internal sealed class PacketPipeline
+{
+    /// <summary>kcp-go's fecHeaderSizePlus2: seqid (4), flag (2), size (2).</summary>
+    public const int FecHeaderSize = 8;
+
+    /// <summary>A KCP segment header; the smallest payload worth reading (Debian's minimum after the crypto header).</summary>
+    public const int KcpOverhead = 24;
+
+    public const ushort FecDataFlag = 0xF1;
+    public const ushort FecParityFlag = 0xF2;
+
+    private readonly PacketProtection _protection;
+    private readonly FecEncoder? _encoder;
+    private readonly SnmpCounters _counters;
+    private readonly IDatagramSink _sink;
+    private readonly byte[] _sealScratch;
+    private FecDecoder? _decoder;
+
+    public PacketPipeline(PacketProtection protection, KcpSessionOptions options, SnmpCounters counters, IDatagramSink sink)
+    {
+        _protection = protection;
+        _counters = counters;
+        _sink = sink;
+        int fecHeader = 0;
+        if (options.FecEnabled)
+        {
+            fecHeader = FecHeaderSize;
+            _encoder = new FecEncoder(options.DataShards, options.ParityShards, protection.HeaderSize,
+                KcpSessionOptions.MaxDatagramSize);
+            _decoder = new FecDecoder(options.DataShards, options.ParityShards, counters);
+        }
+
+        ReservedSize = protection.HeaderSize + fecHeader;
+        _sealScratch = new byte[KcpSessionOptions.MaxDatagramSize + protection.TrailerSize];
+    }
+
+    /// <summary>Bytes KCP leaves free at the front of each datagram: protection header + FEC header (H + F).</summary>
+    public int ReservedSize { get; }
+
+    /// <summary>Bytes the protection appends (T), taken off KCP's MTU.</summary>
+    public int TrailerSize => _protection.TrailerSize;
+
+    /// <summary>The KCP output callback's work: <paramref name="buffer"/>[..length] is a datagram with the reserved prefix free.</summary>
+    public void Output(Span<byte> buffer, int length)
+    {
+        // kcp-go drops output that holds no whole segment (it cannot happen with a sane KCP).
+        if (length < KcpOverhead + ReservedSize)
+        {
+            return;
+        }
+
+        if (_encoder is null)
+        {
+            SealAndSend(buffer, length);
+            return;
+        }
+
+        int parities = _encoder.Encode(buffer[..length]);
+        SealAndSend(buffer, length);
+        for (int i = 0; i < parities; i++)
+        {
+            Span<byte> parity = _encoder.ParityDatagram(i);
+            SealAndSend(parity, parity.Length);
+        }
+    }
+
+    private void SealAndSend(Span<byte> buffer, int length)
+    {
+        if (buffer.Length < length + _protection.TrailerSize)
+        {
+            buffer[..length].CopyTo(_sealScratch);
+            buffer = _sealScratch;
+        }
+
+        int wireLength = _protection.Seal(buffer, length);
+        _sink.Send(buffer[..wireLength]);
+    }
+
+    /// <summary>
+    /// Reads the conversation and the first segment's sn of an opened payload (PROTOCOL.md section 6.12 step 2).
+    /// False for parity packets and data packets too short to hold a segment.
+    /// </summary>
+    public static bool TryReadConversation(ReadOnlySpan<byte> payload, out uint conversation, out uint sequence)
+    {
+        conversation = 0;
+        sequence = 0;
+        if (payload.Length < KcpOverhead)
+        {
+            return false;
+        }
+
+        int offset = 0;
+        ushort flag = BinaryPrimitives.ReadUInt16LittleEndian(payload[4..]);
+        if (flag == FecParityFlag)
+        {
+            return false;
+        }
+
+        if (flag == FecDataFlag)
+        {
+            if (payload.Length < FecHeaderSize + KcpOverhead)
+            {
+                return false;
+            }
+
+            offset = FecHeaderSize;
+        }
+
+        conversation = BinaryPrimitives.ReadUInt32LittleEndian(payload[offset..]);
+        sequence = BinaryPrimitives.ReadUInt32LittleEndian(payload[(offset + 12)..]);
+        return true;
+    }
+
+    /// <summary>
+    /// Feeds one opened payload (at least <see cref="KcpOverhead"/> bytes: the caller checks) into KCP and the FEC
+    /// decoder; counts InPkts, InBytes and KCPInErrors.
+    /// </summary>
+    public void Input(ReadOnlySpan<byte> payload, KcpControlBlock kcp, bool ackNoDelay)
+    {
+        SnmpCounters global = SnmpCounters.Global;
+        uint now = KcpClock.Now;
+        long kcpErrors = 0;
+        ushort flag = BinaryPrimitives.ReadUInt16LittleEndian(payload[4..]);
+        if (flag is FecDataFlag or FecParityFlag)
+        {
+            if (flag == FecDataFlag && kcp.Input(payload[FecHeaderSize..], true, ackNoDelay, now) != 0)
+            {
+                kcpErrors++;
+            }
+
+            // A peer may send FEC although we do not: decode with a 1/1 guess that auto-tuning corrects (section 5.4).
+            _decoder ??= new FecDecoder(1, 1, _counters);
+            int recovered = _decoder.Decode(payload, KcpClock.NowMilliseconds);
+            for (int i = 0; i < recovered; i++)
+            {
+                if (kcp.Input(_decoder.Recovered(i), false, ackNoDelay, now) != 0)
+                {
+                    kcpErrors++;
+                }
+            }
+        }
+        else if (kcp.Input(payload, true, ackNoDelay, now) != 0)
+        {
+            kcpErrors++;
+        }
+
+        TransportCounters.Increment(ref _counters.InPkts, ref global.InPkts);
+        TransportCounters.Add(ref _counters.InBytes, ref global.InBytes, payload.Length);
+        if (kcpErrors > 0)
+        {
+            TransportCounters.Add(ref _counters.KcpInErrors, ref global.KcpInErrors, kcpErrors);
+        }
+    }
+}
