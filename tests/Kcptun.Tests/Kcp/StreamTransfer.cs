@@ -31,6 +31,11 @@ public sealed class StreamTransfer
 
     public bool Corrupt { get; private set; }
 
+    public long FirstCorruptOffset { get; private set; } = -1;
+
+    /// <summary>Where in the pattern the first wrong bytes came from (diagnostics), or -1.</summary>
+    public int SourceOfCorruptBytes { get; private set; } = -1;
+
     public bool Run(uint limit) => _link.RunUntil(() => Read == _total || Corrupt, limit) && !Corrupt;
 
     private void Pump(SimulatedLink link)
@@ -48,9 +53,14 @@ public sealed class StreamTransfer
         int r;
         while ((r = receiver.Receive(_readBuffer)) > 0)
         {
-            if (!_readBuffer.AsSpan(0, r).SequenceEqual(s_pattern.AsSpan((int)(Read % PatternPeriod), r)))
+            var expected = s_pattern.AsSpan((int)(Read % PatternPeriod), r);
+            if (!Corrupt && !_readBuffer.AsSpan(0, r).SequenceEqual(expected))
             {
                 Corrupt = true;
+                var at = _readBuffer.AsSpan(0, r).CommonPrefixLength(expected);
+                FirstCorruptOffset = Read + at;
+                var probe = _readBuffer.AsSpan(at, Math.Min(32, r - at)).ToArray();
+                SourceOfCorruptBytes = s_pattern.AsSpan(0, PatternPeriod + 1000).IndexOf(probe);
             }
 
             Read += r;
@@ -61,7 +71,11 @@ public sealed class StreamTransfer
     {
         var pattern = new byte[PatternPeriod + 65536];
         new Random(7).NextBytes(pattern.AsSpan(0, PatternPeriod));
-        pattern.AsSpan(0, 65536).CopyTo(pattern.AsSpan(PatternPeriod));
+        for (var i = PatternPeriod; i < pattern.Length; i++)
+        {
+            pattern[i] = pattern[i - PatternPeriod];
+        }
+
         return pattern;
     }
 }

@@ -1,0 +1,132 @@
+using Kcptun.Kcp;
+using static Kcptun.Tests.Kcp.KcpHarness;
+
+namespace Kcptun.Tests.Kcp;
+
+/// <summary>Fast retransmit, early retransmit, the fast-ack counting rule and the dead-link flag (PROTOCOL.md 6.5, 6.6).</summary>
+public class KcpRetransmitTests
+{
+    private static KcpHarness InFlight(int segments, int resend)
+    {
+        var h = new KcpHarness();
+        h.Block.SetNoDelay(0, 10, resend, 1);
+        h.Block.Send(new byte[h.Block.Mss * segments]);
+        h.Block.Flush(false, 0);
+        Assert.Equal(segments, h.Pushes.Count());
+        h.Clear();
+        return h;
+    }
+
+    [Fact]
+    public void Fast_retransmit_after_resend_duplicate_acks_not_before()
+    {
+        var h = InFlight(4, resend: 2);
+        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 1, ts: 0)));
+
+        // New data is admitted in this flush, so no early retransmit; fastack 1 < 2.
+        h.Block.Send(new byte[5]);
+        h.Block.Flush(false, 11);
+        Assert.Equal([4u], h.Pushes.Select(s => s.Sn));
+        h.Clear();
+
+        Assert.Equal(0, h.Input(12, Segment(KcpCommand.Ack, sn: 2, ts: 0)));
+        h.Block.Send(new byte[5]);
+        h.Block.Flush(false, 13);
+        Assert.Equal([0u, 5u], h.Pushes.Select(s => s.Sn));
+        Assert.Equal(1, h.Counters.FastRetransSegs);
+        Assert.Equal(0, h.Counters.EarlyRetransSegs);
+        Assert.Equal(1, h.Counters.RetransSegs);
+    }
+
+    [Fact]
+    public void Every_ack_counts_for_every_earlier_segment_sent_no_later()
+    {
+        var h = InFlight(4, resend: 3);
+        // One packet with ACKs for 2 and 3: sn 0 gets fastack 2, sn 1 gets 1 from the ACK of 3 and 1 from the ACK of 2.
+        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 2, ts: 0), Segment(KcpCommand.Ack, sn: 3, ts: 0)));
+        h.Block.Send(new byte[5]);
+        h.Block.Flush(false, 11);
+        Assert.Equal([4u], h.Pushes.Select(s => s.Sn));
+        h.Clear();
+        Assert.Equal(0, h.Input(12, Segment(KcpCommand.Ack, sn: 4, ts: 11)));
+        h.Block.Send(new byte[5]);
+        h.Block.Flush(false, 13);
+        Assert.Equal([0u, 1u, 5u], h.Pushes.Select(s => s.Sn));
+        Assert.Equal(2, h.Counters.FastRetransSegs);
+    }
+
+    [Fact]
+    public void Acks_older_than_a_retransmission_do_not_count()
+    {
+        var h = InFlight(2, resend: 1);
+        // Time out sn 0 and 1 once: both now carry ts 200.
+        h.Block.Flush(false, 200);
+        Assert.Equal(2, h.Pushes.Count());
+        h.Clear();
+        // An ACK of sn 1 echoing its first transmission (ts 0) is older than sn 0's copy (ts 200): no fastack.
+        Assert.Equal(0, h.Input(210, Segment(KcpCommand.Ack, sn: 1, ts: 0)));
+        h.Block.Flush(false, 211);
+        Assert.Empty(h.Pushes);
+    }
+
+    [Fact]
+    public void Early_retransmit_when_a_later_segment_is_acked_and_nothing_new_is_admitted()
+    {
+        var h = InFlight(3, resend: 0);
+        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 2, ts: 0)));
+        h.Block.Flush(false, 11);
+        Assert.Equal([0u, 1u], h.Pushes.Select(s => s.Sn));
+        Assert.All(h.Pushes, s => Assert.Equal(11u, s.Header.Timestamp));
+        Assert.Equal(2, h.Counters.EarlyRetransSegs);
+        Assert.Equal(0, h.Counters.FastRetransSegs);
+        Assert.Equal(2, h.Counters.RetransSegs);
+
+        // Their fastack was reset: the next flush sends nothing until the (reset) RTO.
+        h.Clear();
+        h.Block.Flush(false, 12);
+        Assert.Empty(h.Pushes);
+    }
+
+    [Fact]
+    public void Acked_segments_are_never_resent_and_leave_when_una_passes()
+    {
+        var h = InFlight(3, resend: 0);
+        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 1, ts: 0, una: 0)));
+        Assert.Equal(3, h.Block.WaitingToSend);
+        h.Block.Flush(false, 400);
+        Assert.Equal([0u, 2u], h.Pushes.Select(s => s.Sn));
+        Assert.Equal(0, h.Input(410, Segment(KcpCommand.Ack, sn: 0, ts: 400, una: 2)));
+        Assert.Equal(1, h.Block.WaitingToSend);
+        Assert.Equal(2u, h.Block.SendUnacknowledged);
+    }
+
+    [Fact]
+    public void Una_advance_flushes_at_once()
+    {
+        var h = InFlight(2, resend: 0);
+        h.Block.Send(new byte[3]);
+        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 0, ts: 0, una: 1)));
+        Assert.Equal([2u], h.Pushes.Select(s => s.Sn)); // the new segment, sent by Input's own flush
+    }
+
+    [Fact]
+    public void Dead_link_is_flagged_on_the_twentieth_transmission()
+    {
+        var h = new KcpHarness();
+        h.Block.SetNoDelay(1, 10, 0, 1);
+        h.Block.Send(new byte[1]);
+        uint now = 0;
+        for (var transmissions = 1; transmissions <= 20; transmissions++)
+        {
+            Assert.False(h.Block.IsDeadLink);
+            h.Clear();
+            while (!h.Pushes.Any())
+            {
+                now += h.Block.Flush(false, now);
+            }
+        }
+
+        Assert.True(h.Block.IsDeadLink);
+        Assert.Equal(19, h.Counters.LostSegs);
+    }
+}

@@ -1,0 +1,164 @@
+using Kcptun.Kcp;
+using static Kcptun.Tests.Kcp.KcpHarness;
+
+namespace Kcptun.Tests.Kcp;
+
+/// <summary>MTU/reserved bytes, nodelay/interval clamps, windows and counters.</summary>
+public class KcpSettingsTests
+{
+    [Fact]
+    public void Mss_leaves_room_for_the_header_and_the_reserved_prefix()
+    {
+        var h = new KcpHarness(reserved: 28);
+        Assert.Equal(1400 - 24 - 28, h.Block.Mss);
+        Assert.True(h.Block.SetMtu(1350));
+        Assert.Equal(1350, h.Block.Mtu);
+        Assert.Equal(1298, h.Block.Mss);
+        Assert.False(h.Block.SetMtu(49));
+        Assert.False(h.Block.SetMtu(28 + 24)); // mss would be 0
+        Assert.Equal(1350, h.Block.Mtu);
+        Assert.True(h.Block.SetMtu(28 + 24 + 26));
+        Assert.Equal(26, h.Block.Mss);
+    }
+
+    [Fact]
+    public void Datagrams_fill_to_the_mtu_and_leave_the_reserved_prefix_alone()
+    {
+        var datagrams = new List<byte[]>();
+        byte mark = 0;
+        var block = new KcpControlBlock(Conv, (buffer, length) =>
+        {
+            Assert.True(length <= 1350);
+            Assert.True(buffer[..28].IndexOfAnyExcept(mark) < 0, "reserved prefix was written");
+            datagrams.Add(buffer[..length].ToArray());
+            mark = 0xEE;
+            buffer[..28].Fill(mark);
+        }, reserved: 28)
+        { StreamMode = true };
+        block.SetNoDelay(-1, -1, -1, 1);
+        block.SetMtu(1350);
+        block.SetWindowSize(256, 256);
+        block.Send(new byte[(1298 * 5) + 10]);
+        for (uint sn = 0; sn < 200; sn++)
+        {
+            Assert.Equal(0, block.Input(Packet(Segment(KcpCommand.Push, sn: sn, data: [1])), true, false, 0));
+        }
+
+        block.Flush(false, 1);
+        var acks = 1; // only the last ACK survives the una rule
+        var segments = datagrams.Sum(d => Decode(d.AsSpan(28)).Count);
+        Assert.Equal(acks + 6, segments);
+        Assert.All(datagrams.SkipLast(1), d => Assert.True(d.Length > 1350 - 1298 - 24));
+    }
+
+    [Fact]
+    public void Acks_pack_many_to_a_datagram()
+    {
+        var h = new KcpHarness(reserved: 20);
+        h.Block.SetMtu(20 + (24 * 10));
+        h.Block.SetWindowSize(32, 64);
+        for (uint sn = 63; sn > 0; sn--)
+        {
+            Assert.Equal(0, h.Input(0, Segment(KcpCommand.Push, sn: sn, data: [1])));
+        }
+
+        h.Block.Flush(false, 1);
+        Assert.Equal(63, h.Acks.Count());
+        Assert.Equal([10, 10, 10, 10, 10, 10, 3], h.Datagrams.Select(d => (d.Length - 20) / 24));
+    }
+
+    [Theory]
+    [InlineData(-5, 100)]
+    [InlineData(0, 10)]
+    [InlineData(9, 10)]
+    [InlineData(10, 10)]
+    [InlineData(4999, 4999)]
+    [InlineData(5001, 5000)]
+    [InlineData(100_000, 5000)]
+    public void Interval_is_clamped_and_negative_leaves_it(int interval, int expected)
+    {
+        var h = new KcpHarness();
+        h.Block.SetNoDelay(-1, interval, -1, -1);
+        Assert.Equal(expected, h.Block.Interval);
+    }
+
+    [Fact]
+    public void Negative_nodelay_arguments_leave_settings_unchanged()
+    {
+        var h = new KcpHarness();
+        h.Block.SetNoDelay(1, 20, 2, 1);
+        h.Block.SetNoDelay(-1, -1, -1, -1);
+        Assert.Equal(1, h.Block.NoDelay);
+        Assert.Equal(30, h.Block.MinimumRetransmissionTimeout);
+        Assert.Equal(20, h.Block.Interval);
+        Assert.Equal(2, h.Block.FastResend);
+        Assert.True(h.Block.NoCongestionControl);
+        h.Block.SetNoDelay(0, -1, 0, 0);
+        Assert.Equal(100, h.Block.MinimumRetransmissionTimeout);
+        Assert.False(h.Block.NoCongestionControl);
+    }
+
+    [Fact]
+    public void Window_sizes_ignore_non_positive_values_and_cap_the_receive_window()
+    {
+        var h = new KcpHarness();
+        h.Block.SetWindowSize(128, 512);
+        h.Block.SetWindowSize(0, -1);
+        Assert.Equal(128, h.Block.SendWindow);
+        Assert.Equal(512, h.Block.ReceiveWindow);
+        h.Block.SetWindowSize(-1, 1 << 20);
+        Assert.Equal(65535, h.Block.ReceiveWindow);
+    }
+
+    [Fact]
+    public void Receive_window_growth_keeps_out_of_order_segments()
+    {
+        var h = new KcpHarness();
+        Assert.Equal(0, h.Input(0, Segment(KcpCommand.Push, sn: 31, data: [31]), Segment(KcpCommand.Push, sn: 1, data: [1])));
+        h.Block.SetWindowSize(-1, 1000);
+        Assert.Equal(0, h.Input(0, Segment(KcpCommand.Push, sn: 500, data: [5])));
+        for (uint sn = 0; sn < 501; sn++)
+        {
+            if (sn is not (1 or 31 or 500))
+            {
+                Assert.Equal(0, h.Input(0, Segment(KcpCommand.Push, sn: sn, data: [(byte)sn])));
+            }
+        }
+
+        var buffer = new byte[1000];
+        Assert.Equal(501, h.Block.Receive(buffer));
+        Assert.Equal(1, buffer[1]);
+        Assert.Equal(31, buffer[31]);
+        Assert.Equal(5, buffer[500]);
+    }
+
+    [Fact]
+    public void Counters_go_to_the_session_and_to_the_global_instance()
+    {
+        var globalOut = Interlocked.Read(ref Kcptun.Diagnostics.SnmpCounters.Global.OutSegs);
+        var globalIn = Interlocked.Read(ref Kcptun.Diagnostics.SnmpCounters.Global.InSegs);
+        var h = new KcpHarness();
+        h.Block.Send(new byte[h.Block.Mss * 3]);
+        Assert.Equal(0, h.Input(0, Segment(KcpCommand.Push, sn: 0, data: [1]), Segment(KcpCommand.WindowAsk)));
+        h.Block.Flush(false, 1); // 1 ACK + 1 WINS + 3 PUSH
+        Assert.Equal(5, h.Counters.OutSegs);
+        Assert.Equal(2, h.Counters.InSegs);
+        Assert.True(Interlocked.Read(ref Kcptun.Diagnostics.SnmpCounters.Global.OutSegs) - globalOut >= 5);
+        Assert.True(Interlocked.Read(ref Kcptun.Diagnostics.SnmpCounters.Global.InSegs) - globalIn >= 2);
+    }
+
+    [Fact]
+    public void Release_buffers_empties_every_queue()
+    {
+        var h = new KcpHarness();
+        h.Block.Send(new byte[5000]);
+        h.Block.Flush(false, 0);
+        h.Block.Send(new byte[5000]);
+        Assert.Equal(0, h.Input(0, Segment(KcpCommand.Push, sn: 3, data: [1]), Segment(KcpCommand.Push, sn: 0, data: [1])));
+        h.Block.ReleaseBuffers();
+        Assert.Equal(0, h.Block.WaitingToSend);
+        Assert.Equal(0, h.Block.ReceiveQueueCount);
+        Assert.Equal(0, h.Block.ReceiveBufferCount);
+        Assert.Equal(-1, h.Block.PeekSize());
+    }
+}
