@@ -118,3 +118,36 @@ public class SmuxLoadTests
         Assert.Equal(config.MaxReceiveBuffer, server.ReceiveBudget);
     }
 }
+
+public class SmuxOverSnappyTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Eight_streams_over_snappy_framing_arrive_intact(int version)
+    {
+        var config = new SmuxConfig { Version = version, KeepAliveDisabled = true };
+        var (a, b) = DuplexPipeStream.CreatePair();
+        await using var client = new SmuxSession(new Kcptun.Compression.SnappyFramingStream(a), config, isClient: true);
+        await using var server = new SmuxSession(new Kcptun.Compression.SnappyFramingStream(b), config, isClient: false);
+
+        var senders = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            var stream = await client.OpenStreamAsync();
+            var data = SmuxSessionTests.RandomBytes(300000, i);
+            Array.Fill(data, (byte)'t', 0, 150000); // half compressible
+            await stream.WriteAsync(data);
+            return data;
+        })).ToArray();
+
+        var received = new List<byte[]>();
+        for (var i = 0; i < 8; i++)
+        {
+            var stream = await server.AcceptStreamAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            received.Add(await SmuxVectorTests.ReadExactlyAsync(stream, 300000));
+        }
+
+        var sent = await Task.WhenAll(senders);
+        Assert.Equal(sent.Select(Convert.ToHexString).Order(), received.Select(Convert.ToHexString).Order());
+    }
+}
