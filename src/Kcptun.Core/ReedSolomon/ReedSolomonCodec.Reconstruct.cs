@@ -69,19 +69,25 @@ public sealed partial class ReedSolomonCodec
             }
         }
 
-        if (dataMissing)
+        // Missing shard indices: data ones are rows of the inverse, parity ones rows of the encoding matrix.
+        Span<int> missing = stackalloc int[TotalShards - presentCount];
+        int missingData = 0, missingCount = 0;
+        for (int i = 0; i < TotalShards; i++)
         {
-            byte[] inverse = GetInversion(used);
-            for (int i = 0; i < DataShards; i++)
+            if (!present[i] && (i < DataShards || !dataOnly))
             {
-                if (!present[i])
-                {
-                    Combine(inverse.AsSpan(i * DataShards, DataShards), shards, used, shards[i].Span[..length]);
-                }
+                missing[missingCount++] = i;
+                missingData += i < DataShards ? 1 : 0;
             }
         }
 
-        if (!dataOnly)
+        if (dataMissing)
+        {
+            ReadOnlySpan<int> rows = missing[..missingData];
+            Combine(GetInversion(used), rows, new IndexedShards(shards, used), new IndexedShards(shards, rows), length);
+        }
+
+        if (missingCount > missingData)
         {
             Span<int> dataRows = stackalloc int[DataShards];
             for (int j = 0; j < DataShards; j++)
@@ -89,13 +95,8 @@ public sealed partial class ReedSolomonCodec
                 dataRows[j] = j;
             }
 
-            for (int p = DataShards; p < TotalShards; p++)
-            {
-                if (!present[p])
-                {
-                    Combine(EncodingMatrixRow(p), shards, dataRows, shards[p].Span[..length]);
-                }
-            }
+            ReadOnlySpan<int> rows = missing[missingData..missingCount];
+            Combine(_matrix, rows, new IndexedShards(shards, dataRows), new IndexedShards(shards, rows), length);
         }
 
         return true;
@@ -148,17 +149,6 @@ public sealed partial class ReedSolomonCodec
         }
 
         return matrix;
-    }
-
-    /// <summary>output = XOR over k of coefficients[k] * shards[indices[k]].</summary>
-    private void Combine(ReadOnlySpan<byte> coefficients, ReadOnlySpan<Memory<byte>> shards, ReadOnlySpan<int> indices, Span<byte> output)
-    {
-        int length = output.Length;
-        GaloisKernels.Multiply(Kernel, coefficients[0], shards[indices[0]].Span[..length], output);
-        for (int k = 1; k < indices.Length; k++)
-        {
-            GaloisKernels.MultiplyAdd(Kernel, coefficients[k], shards[indices[k]].Span[..length], output);
-        }
     }
 
     /// <summary>A set of up to 256 shard indices as a bit mask (the inversion cache key).</summary>

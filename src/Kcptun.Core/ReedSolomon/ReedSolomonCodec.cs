@@ -86,10 +86,15 @@ public sealed partial class ReedSolomonCodec
             }
         }
 
+        Span<int> parityRows = stackalloc int[ParityShards];
+        Span<int> outputs = stackalloc int[ParityShards];
         for (int p = 0; p < ParityShards; p++)
         {
-            Combine(EncodingMatrixRow(DataShards + p), dataShards, parityShards[p].Span[..length]);
+            parityRows[p] = DataShards + p;
+            outputs[p] = p;
         }
+
+        Combine(_matrix, parityRows, new ShardList(dataShards), new IndexedShards(parityShards, outputs), length);
     }
 
     /// <summary>Whether the parity shards match the data shards.</summary>
@@ -109,7 +114,7 @@ public sealed partial class ReedSolomonCodec
             for (int p = 0; p < ParityShards; p++)
             {
                 Span<byte> expected = scratch.AsSpan(0, length);
-                Combine(EncodingMatrixRow(DataShards + p), data, expected);
+                Combine(_matrix, [DataShards + p], new ShardList(data), new SingleOutput(expected), length);
                 if (!expected.SequenceEqual(shards[DataShards + p].Span))
                 {
                     return false;
@@ -121,16 +126,6 @@ public sealed partial class ReedSolomonCodec
         finally
         {
             ArrayPool<byte>.Shared.Return(scratch);
-        }
-    }
-
-    /// <summary>output = XOR over j of coefficients[j] * inputs[j].</summary>
-    private void Combine(ReadOnlySpan<byte> coefficients, ReadOnlySpan<ReadOnlyMemory<byte>> inputs, Span<byte> output)
-    {
-        GaloisKernels.Multiply(Kernel, coefficients[0], inputs[0].Span, output);
-        for (int j = 1; j < inputs.Length; j++)
-        {
-            GaloisKernels.MultiplyAdd(Kernel, coefficients[j], inputs[j].Span, output);
         }
     }
 

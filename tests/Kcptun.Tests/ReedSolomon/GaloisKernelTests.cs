@@ -43,6 +43,53 @@ public class GaloisKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Multi_output_pass_equals_scalar_per_output(ReedSolomonKernel kernel)
+    {
+        var random = new Random(77 + (int)kernel);
+        var input = new byte[3000];
+        byte[][] expected = [new byte[3100], new byte[3100], new byte[3100], new byte[3100]];
+        byte[][] actual = [new byte[3100], new byte[3100], new byte[3100], new byte[3100]];
+        for (int round = 0; round < 300; round++)
+        {
+            int count = 1 + (round % 4);
+            int length = round < 100 ? round : random.Next(0, 2900);
+            int inOffset = random.Next(0, 40);
+            int[] outOffsets = [random.Next(0, 40), random.Next(0, 40), random.Next(0, 40), random.Next(0, 40)];
+            byte[] coefficients = new byte[count];
+            random.NextBytes(coefficients);
+            random.NextBytes(input);
+            bool accumulate = (round & 4) != 0;
+            for (int k = 0; k < 4; k++)
+            {
+                random.NextBytes(expected[k]);
+                expected[k].CopyTo(actual[k], 0);
+            }
+
+            ReadOnlySpan<byte> source = input.AsSpan(inOffset, length);
+            for (int k = 0; k < count; k++)
+            {
+                if (accumulate)
+                {
+                    GaloisKernels.MultiplyAdd(ReedSolomonKernel.Scalar, coefficients[k], source, expected[k].AsSpan(outOffsets[k]));
+                }
+                else
+                {
+                    GaloisKernels.Multiply(ReedSolomonKernel.Scalar, coefficients[k], source, expected[k].AsSpan(outOffsets[k]));
+                }
+            }
+
+            GaloisKernels.MultiplyMany(
+                kernel, coefficients, source, actual[0].AsSpan(outOffsets[0]), actual[1].AsSpan(outOffsets[1]),
+                actual[2].AsSpan(outOffsets[2]), actual[3].AsSpan(outOffsets[3]), accumulate);
+            for (int k = 0; k < 4; k++)
+            {
+                Assert.True(expected[k].AsSpan().SequenceEqual(actual[k]), $"kernel {kernel} round {round} output {k}");
+            }
+        }
+    }
+
     [Fact]
     public void Scalar_kernel_is_the_field_product()
     {
