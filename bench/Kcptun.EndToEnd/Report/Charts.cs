@@ -39,7 +39,9 @@ public static class Charts
                 var model = Chart(atRtt, key, string.Create(CultureInfo.InvariantCulture,
                     $"{title}, RTT {rtt:0} ms, {Runner.ScenarioCatalog.WanRateMbps:0} Mbit/s cap"), unit);
                 using var stream = File.Create(Path.Combine(directory, name));
-                new SvgExporter { Width = 720, Height = 420 }.Export(model, stream);
+                // The PDF context carries real Helvetica metrics, so titles and legends are measured, not guessed.
+                new SvgExporter { Width = 760, Height = 440, TextMeasurer = new GenerousMeasurer() }
+                    .Export(model, stream);
                 files.Add(name);
             }
         }
@@ -47,19 +49,41 @@ public static class Charts
         return files;
     }
 
+    /// <summary>
+    /// Helvetica metrics from the PDF context, widened by two fifths: viewers substitute wider fonts (DejaVu Sans) and
+    /// OxyPlot clips legend text to the measured box.
+    /// </summary>
+    private sealed class GenerousMeasurer() : PdfRenderContext(760, 440, OxyColors.White)
+    {
+        public override OxySize MeasureText(string text, string fontFamily, double fontSize, double fontWeight)
+        {
+            var size = base.MeasureText(text, fontFamily, fontSize, fontWeight);
+            return new OxySize(size.Width * 1.4, size.Height);
+        }
+    }
+
     private static PlotModel Chart(List<Summary> summaries, string key, string title, string unit)
     {
-        var model = new PlotModel { Title = title, Background = OxyColors.White };
+        var model = new PlotModel
+        {
+            Title = title, Background = OxyColors.White, TitleFontSize = 15, Padding = new OxyThickness(8, 12, 24, 8),
+            DefaultFont = "Arial", // metric-compatible with the Helvetica metrics used to lay the text out
+        };
         model.Axes.Add(new LinearAxis
         {
             Position = AxisPosition.Bottom, Title = "loss per direction (%)", Minimum = -0.5,
-            MajorGridlineStyle = LineStyle.Dot,
+            Maximum = summaries.Max(s => s.LossPercent) + 0.5, MajorGridlineStyle = LineStyle.Dot,
         });
         model.Axes.Add(new LinearAxis
         {
-            Position = AxisPosition.Left, Title = unit, Minimum = 0, MajorGridlineStyle = LineStyle.Dot,
+            Position = AxisPosition.Left, Title = unit, Minimum = 0, MaximumPadding = 0.25, MajorGridlineStyle = LineStyle.Dot,
         });
-        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Inside });
+        model.Legends.Add(new Legend
+        {
+            LegendPosition = LegendPosition.TopLeft, LegendPlacement = LegendPlacement.Inside,
+            LegendOrientation = LegendOrientation.Horizontal, LegendBackground = OxyColor.FromAColor(220, OxyColors.White),
+            LegendBorder = OxyColors.Gray, LegendPadding = 10, LegendItemSpacing = 28,
+        });
         var index = 0;
         foreach (var group in summaries.GroupBy(s => (s.Pair, s.Mode)).OrderBy(g => g.Key.Mode).ThenBy(g => g.Key.Pair))
         {
