@@ -1,30 +1,28 @@
+using Kcptun.Crypto;
+
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// The <c>--crypt</c> values this build accepts: Debian's list plus the latest upstream additions
-/// (<c>aes-128-gcm</c>, and <c>null</c> meaning no encryption and no header, as in latest). The Go programs fall back
-/// to AES-256 for an unknown name; we refuse it instead, since a typo would otherwise silently change the wire format.
+/// The <c>--crypt</c> values this build accepts: latest upstream's table (Debian's list plus <c>aes-128-gcm</c>, and
+/// <c>null</c> meaning no encryption and no header). The Go programs fall back to AES-256 for an unknown name; we refuse
+/// it instead, since a typo would otherwise silently change the wire format.
 /// </summary>
 public static class CryptNames
 {
-    /// <summary>Every accepted name, in help order.</summary>
-    public static IReadOnlyList<string> All { get; } =
-    [
-        "aes", "aes-128", "aes-128-gcm", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea",
-        "xor", "sm4", "none", "null",
-    ];
+    /// <summary>The cipher table the programs use (latest's is a superset of Debian's, same wire format for shared names).</summary>
+    public const WireGeneration Generation = WireGeneration.Latest;
+
+    /// <summary>Every accepted name.</summary>
+    public static IReadOnlyList<string> All => PacketProtection.Names(Generation);
 
     /// <summary>Whether <paramref name="name"/> is a known cipher name (exact, case-sensitive).</summary>
-    public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
+    public static bool IsKnown(string name) => PacketProtection.IsKnown(name, Generation);
 
-    /// <summary>
-    /// Bytes the packet protection adds (header, trailer) for a cipher name: 12 + 16 for aes-128-gcm, nothing for
-    /// null, 16 nonce + 4 CRC for the rest (PROTOCOL.md section 4).
-    /// </summary>
-    public static (int Header, int Trailer) Overhead(string name) => name switch
+    /// <summary>Bytes the packet protection adds before and after the payload (PROTOCOL.md section 4).</summary>
+    public static (int Header, int Trailer) Overhead(string name)
     {
-        "aes-128-gcm" => (12, 16),
-        "null" => (0, 0),
-        _ => (20, 0),
-    };
+        Span<byte> anyKey = stackalloc byte[PacketProtection.DerivedKeySize];
+        var protection = PacketProtection.Create(name, anyKey, Generation);
+        return (protection.HeaderSize, protection.TrailerSize);
+    }
 }

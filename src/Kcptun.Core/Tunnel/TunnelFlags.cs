@@ -59,7 +59,7 @@ internal static class TunnelFlags
     {
         public OptionDefinition<T> Key { get; } = OptionDefinition<T>.String("key", null, "pre-shared secret between client and server", o => o.Key, (o, v) => Set(o, b => b with { Key = v }), environmentVariable: "KCPTUN_KEY");
 
-        public OptionDefinition<T> Crypt { get; } = OptionDefinition<T>.String("crypt", null, string.Join(", ", CryptNames.All), o => o.Crypt, (o, v) => Set(o, b => b with { Crypt = v }));
+        public OptionDefinition<T> Crypt { get; } = OptionDefinition<T>.String("crypt", null, "aes, aes-128, aes-128-gcm, aes-192, salsa20, blowfish, twofish, cast5, 3des, tea, xtea, xor, sm4, none, null", o => o.Crypt, (o, v) => Set(o, b => b with { Crypt = v }));
 
         public OptionDefinition<T> Mode { get; } = OptionDefinition<T>.String("mode", null, "profiles: " + string.Join(", ", KcpModes.Names), o => o.Mode, (o, v) => Set(o, b => b with { Mode = v }));
 

@@ -50,6 +50,14 @@ public class HelpTextTests
     }
 
     [Fact]
+    public void Crypt_help_lists_exactly_the_accepted_ciphers()
+    {
+        var line = Options(TunnelProgram.ClientHelp()).Single(l => l.StartsWith("   --crypt value", StringComparison.Ordinal));
+        var listed = line[36..line.IndexOf(" (default", StringComparison.Ordinal)].Split(", ");
+        Assert.Equal(CryptNames.All.Order(), listed.Order());
+    }
+
+    [Fact]
     public void Hidden_flags_are_not_listed()
     {
         foreach (var help in new[] { TunnelProgram.ClientHelp(), TunnelProgram.ServerHelp() })
