@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using Kcptun.Tunnel;
+
+namespace Kcptun.Tests.Tunnel;
+
+public class StreamPipeTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Copies_both_ways_and_closes_both_when_one_side_ends()
+    {
+        using var app = await SocketPair.CreateAsync();    // app.Left = the application, app.Right = our local end
+        using var peer = await SocketPair.CreateAsync();   // peer.Left = our tunnel end, peer.Right = the far side
+        var pipe = StreamPipe.RunAsync(app.Right, peer.Left, TimeSpan.Zero, CancellationToken.None);
+
+        var up = RandomNumberGenerator.GetBytes(300_000);
+        var down = RandomNumberGenerator.GetBytes(200_000);
+        var writeUp = app.Left.WriteAsync(up).AsTask();
+        var writeDown = peer.Right.WriteAsync(down).AsTask();
+        Assert.Equal(up, await ReadExactly(peer.Right, up.Length));
+        Assert.Equal(down, await ReadExactly(app.Left, down.Length));
+        await Task.WhenAll(writeUp, writeDown).WaitAsync(s_timeout);
+
+        app.Left.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send); // the application is done
+        Assert.Null(await pipe.WaitAsync(s_timeout));
+        Assert.Equal(0, await peer.Right.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout)); // far side sees the close
+    }
+
+    [Fact]
+    public async Task Without_close_wait_late_data_is_dropped_like_Debian()
+    {
+        using var app = await SocketPair.CreateAsync();
+        using var peer = await SocketPair.CreateAsync();
+        var pipe = StreamPipe.RunAsync(app.Right, peer.Left, TimeSpan.Zero, CancellationToken.None);
+        app.Left.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        Assert.Equal(0, await peer.Right.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout));
+        await pipe.WaitAsync(s_timeout);
+        Assert.Equal(0, await app.Left.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout));
+    }
+
+    [Fact]
+    public async Task Close_wait_lets_the_other_direction_finish()
+    {
+        using var app = await SocketPair.CreateAsync();
+        using var peer = await SocketPair.CreateAsync();
+        var pipe = StreamPipe.RunAsync(app.Right, peer.Left, TimeSpan.FromSeconds(15), CancellationToken.None);
+        app.Left.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send); // request sent, now waiting for the answer
+        var answer = RandomNumberGenerator.GetBytes(50_000);
+        await peer.Right.WriteAsync(answer);
+        peer.Right.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        Assert.Equal(answer, await ReadExactly(app.Left, answer.Length));
+        Assert.Null(await pipe.WaitAsync(s_timeout));
+    }
+
+    [Fact]
+    public async Task Replay_stream_returns_the_prefix_first()
+    {
+        using var pair = await SocketPair.CreateAsync();
+        await pair.Right.WriteAsync("world"u8.ToArray());
+        await using var replay = new ReplayStream(pair.Left, "hello "u8.ToArray());
+        var buffer = new byte[4];
+        Assert.Equal(4, await replay.ReadAsync(buffer));
+        Assert.Equal("hell"u8.ToArray(), buffer);
+        var rest = await ReadExactly(replay, 7);
+        Assert.Equal("o world"u8.ToArray(), rest);
+        await replay.WriteAsync("x"u8.ToArray());
+        Assert.Equal((byte)'x', (await ReadExactly(pair.Right, 1))[0]);
+    }
+
+    internal static async Task<byte[]> ReadExactly(Stream stream, int count)
+    {
+        var buffer = new byte[count];
+        await stream.ReadExactlyAsync(buffer).AsTask().WaitAsync(s_timeout);
+        return buffer;
+    }
+}
