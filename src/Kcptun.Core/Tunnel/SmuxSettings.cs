@@ -1,0 +1,17 @@
+using Kcptun.Smux;
+
+namespace Kcptun.Tunnel;
+
+/// <summary>The smux configuration kcptun builds from its flags (PROTOCOL.md 8.9).</summary>
+internal static class SmuxSettings
+{
+    public static SmuxConfig From(TunnelOptions options, int version) => new()
+    {
+        Version = version,
+        KeepAliveInterval = TimeSpan.FromSeconds(options.KeepAlive),
+        KeepAliveTimeout = TimeSpan.FromSeconds(30),
+        MaxFrameSize = options.FrameSize,
+        MaxReceiveBuffer = options.SmuxBuffer,
+        MaxStreamBuffer = options.StreamBuffer,
+    };
+}

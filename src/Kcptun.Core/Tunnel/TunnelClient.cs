@@ -1,0 +1,277 @@
+using System.Net.Sockets;
+using Kcptun.Crypto;
+using Kcptun.Smux;
+
+namespace Kcptun.Tunnel;
+
+/// <summary>A connected transport to the server (one KCP session in the programs) and its addresses for the log.</summary>
+/// <param name="Stream">Reliable duplex byte stream; the smux session owns it.</param>
+/// <param name="LocalAddress">Our side, e.g. the UDP socket's address.</param>
+/// <param name="RemoteAddress">The server's address.</param>
+public sealed record TransportConnection(Stream Stream, string LocalAddress, string RemoteAddress);
+
+/// <summary>
+/// The client side of the tunnel (PROTOCOL.md 10.2, 10.3): accepts local connections, keeps
+/// <see cref="ClientOptions.Connections"/> smux sessions to the server and hands each new connection to the next
+/// slot round-robin; a slot whose session died or expired (<c>--autoexpire</c>) gets a new session, created when a
+/// connection needs it (retried every second until it works); expired sessions keep their streams until
+/// <c>--scavengettl</c> has passed.
+/// </summary>
+public sealed class TunnelClient : IAsyncDisposable
+{
+    private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly ClientOptions _options;
+    private readonly TunnelLog _log;
+    private readonly Func<CancellationToken, ValueTask<TransportConnection>> _dial;
+    private readonly Func<Stream, Stream> _compress;
+    private readonly TimeProvider _time;
+    private readonly Slot[] _slots;
+    private readonly QuantumPermutationPad? _pads;
+    private readonly TaskTracker _work = new();
+    private readonly Lock _expiredGate = new();
+    private readonly List<(Slot Session, DateTimeOffset Deadline)> _expired = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private int _next;
+
+    /// <summary>Creates the client; nothing is dialled until the first local connection arrives.</summary>
+    /// <param name="options">Validated options.</param>
+    /// <param name="log">Where session and stream events go.</param>
+    /// <param name="dial">Opens one transport connection to the server.</param>
+    /// <param name="compress">Wraps a session stream in snappy framing (both directions).</param>
+    /// <param name="time">Clock for expiry and the scavenger.</param>
+    public TunnelClient(ClientOptions options, TunnelLog log, Func<CancellationToken, ValueTask<TransportConnection>> dial, Func<Stream, Stream> compress, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(dial);
+        ArgumentNullException.ThrowIfNull(compress);
+        _options = options;
+        _log = log;
+        _dial = dial;
+        _compress = compress;
+        _time = time ?? TimeProvider.System;
+        _slots = new Slot[options.Connections];
+        _pads = options.Qpp ? QuantumPermutationPad.Create(options.Key, options.QppCount) : null;
+    }
+
+    /// <summary>Sessions currently open (live slots and expired sessions still serving streams).</summary>
+    public int OpenSessions
+    {
+        get
+        {
+            lock (_expiredGate)
+            {
+                return _slots.Count(s => s is { Session.IsClosed: false }) + _expired.Count(e => !e.Session.Session.IsClosed);
+            }
+        }
+    }
+
+    /// <summary>Accepts connections from <paramref name="listener"/> until cancelled; then closes everything.</summary>
+    public async Task RunAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        var token = linked.Token;
+        var scavenger = _options.AutoExpire > 0 ? ScavengeAsync(token) : Task.CompletedTask;
+        try
+        {
+            while (true)
+            {
+                Socket connection;
+                try
+                {
+                    connection = await listener.AcceptAsync(token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (connection.AddressFamily != AddressFamily.Unix)
+                {
+                    connection.NoDelay = true;
+                }
+
+                Slot slot;
+                try
+                {
+                    slot = await SessionForNextConnectionAsync(token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    connection.Dispose();
+                    return;
+                }
+
+                _work.Add(ServeConnectionAsync(slot, connection, token));
+            }
+        }
+        finally
+        {
+            await scavenger.ConfigureAwait(false);
+            await CloseAllAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops accepting, closes every session and waits for every connection task.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await CloseAllAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task CloseAllAsync()
+    {
+        List<Slot> sessions;
+        lock (_expiredGate)
+        {
+            sessions = [.. _slots.OfType<Slot>(), .. _expired.Select(e => e.Session)];
+            _expired.Clear();
+            Array.Clear(_slots);
+        }
+
+        foreach (var slot in sessions)
+        {
+            await slot.Session.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _work.WhenAllAsync().ConfigureAwait(false);
+    }
+
+    private async Task<Slot> SessionForNextConnectionAsync(CancellationToken cancellationToken)
+    {
+        // kcptun's 16-bit counter modulo conn; an int modulo conn gives the same order.
+        var index = _next;
+        _next = (_next + 1) % _slots.Length;
+        var slot = _slots[index];
+        var now = _time.GetUtcNow();
+        if (slot is not null && !slot.Session.IsClosed && (_options.AutoExpire <= 0 || now <= slot.Expiry))
+        {
+            return slot;
+        }
+
+        var fresh = await CreateSessionWithRetryAsync(cancellationToken).ConfigureAwait(false);
+        lock (_expiredGate)
+        {
+            _slots[index] = fresh;
+            if (_options.AutoExpire > 0)
+            {
+                // The new session is handed to the scavenger too: it closes it scavengettl after it expires.
+                _expired.Add((fresh, fresh.Expiry + TimeSpan.FromSeconds(_options.ScavengeTtl)));
+            }
+        }
+
+        return fresh;
+    }
+
+    private async Task<Slot> CreateSessionWithRetryAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await CreateSessionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or TunnelConfigurationException or InvalidOperationException)
+            {
+                _log.Println("re-connecting:", e.Message);
+                await Task.Delay(s_retryDelay, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<Slot> CreateSessionAsync(CancellationToken cancellationToken)
+    {
+        var transport = await _dial(cancellationToken).ConfigureAwait(false);
+        _log.Write($"smux version: {_options.SmuxVersion} on connection: {transport.LocalAddress} -> {transport.RemoteAddress}");
+        var stream = _options.NoCompression ? transport.Stream : _compress(transport.Stream);
+        var session = new SmuxSession(stream, SmuxSettings.From(_options, _options.SmuxVersion), isClient: true);
+        return new Slot(session, _time.GetUtcNow() + TimeSpan.FromSeconds(_options.AutoExpire), transport.LocalAddress, transport.RemoteAddress);
+    }
+
+    private async Task ServeConnectionAsync(Slot slot, Socket connection, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var local = new NetworkStream(connection, ownsSocket: true);
+        var peer = connection.AddressFamily == AddressFamily.Unix ? "@" : EndpointResolver.Format(connection.RemoteEndPoint);
+        SmuxStream stream;
+        try
+        {
+            stream = await slot.Session.OpenStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SmuxException or OperationCanceledException)
+        {
+            if (e is SmuxException)
+            {
+                StreamLine(e.Message);
+            }
+
+            await local.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        var streamText = $"{slot.RemoteAddress}({stream.Id})";
+        StreamLine($"stream opened in: {peer} out: {streamText}");
+        Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
+        var error = await StreamPipe.RunAsync(local, tunnel, TimeSpan.FromSeconds(_options.CloseWait), cancellationToken).ConfigureAwait(false);
+        if (error is SmuxProtocolException)
+        {
+            _log.Write($"smux {error.Message} in: {peer} out: {streamText}");
+        }
+
+        StreamLine($"stream closed in: {peer} out: {streamText}");
+    }
+
+    // kcptun's scavenger: once a second, forget sessions that closed by themselves and close those past their TTL.
+    private async Task ScavengeAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var now = _time.GetUtcNow();
+                List<Slot> overdue = [];
+                lock (_expiredGate)
+                {
+                    for (var i = _expired.Count - 1; i >= 0; i--)
+                    {
+                        var (slot, deadline) = _expired[i];
+                        if (slot.Session.IsClosed)
+                        {
+                            _log.Println("scavenger: session normally closed:", slot.LocalAddress);
+                            _expired.RemoveAt(i);
+                        }
+                        else if (now > deadline)
+                        {
+                            overdue.Add(slot);
+                            _expired.RemoveAt(i);
+                        }
+                    }
+                }
+
+                foreach (var slot in overdue)
+                {
+                    await slot.Session.DisposeAsync().ConfigureAwait(false);
+                    _log.Println("scavenger: session closed due to ttl:", slot.LocalAddress);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
+
+    private void StreamLine(string message)
+    {
+        if (!_options.Quiet)
+        {
+            _log.Write(message);
+        }
+    }
+
+    private sealed record Slot(SmuxSession Session, DateTimeOffset Expiry, string LocalAddress, string RemoteAddress);
+}

@@ -1,0 +1,149 @@
+using Kcptun.Crypto;
+using Kcptun.Smux;
+
+namespace Kcptun.Tunnel;
+
+/// <summary>
+/// The server side of the tunnel (PROTOCOL.md 10.4): for every transport connection (one KCP session) it detects or
+/// checks compression and smux version, runs an smux server session, and connects every stream the client opens to
+/// <see cref="ServerOptions.Target"/> (TCP or unix socket), copying both ways until either side ends. A target that is
+/// down closes only that stream; the server keeps serving.
+/// </summary>
+public sealed class TunnelServer : IAsyncDisposable
+{
+    /// <summary>How long a new session may stay silent before its first frame: smux's keep-alive timeout.</summary>
+    public static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ServerOptions _options;
+    private readonly TunnelLog _log;
+    private readonly TargetDialer _target;
+    private readonly QuantumPermutationPad? _pads;
+    private readonly TaskTracker _work = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Func<Stream, Stream> _compress;
+
+    /// <summary>Creates the server; nothing runs until <see cref="ServeConnectionAsync"/> is called.</summary>
+    /// <param name="options">Validated options.</param>
+    /// <param name="log">Where stream and session events go.</param>
+    /// <param name="compress">Wraps a session stream in snappy framing (both directions).</param>
+    public TunnelServer(ServerOptions options, TunnelLog log, Func<Stream, Stream> compress)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(compress);
+        _options = options;
+        _log = log;
+        _compress = compress;
+        _target = new TargetDialer(options.Target);
+        _pads = options.Qpp ? QuantumPermutationPad.Create(options.Key, options.QppCount) : null;
+    }
+
+    /// <summary>Streams being served right now (across all sessions).</summary>
+    public int ActiveStreams => _work.Count;
+
+    /// <summary>
+    /// Serves one transport connection until it closes (or the server is disposed); owns and disposes
+    /// <paramref name="connection"/>. Never throws for anything the client sends.
+    /// </summary>
+    public async Task ServeConnectionAsync(Stream connection, string localAddress, string remoteAddress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        var token = linked.Token;
+        _log.Println("remote address:", remoteAddress);
+        SniffedSession sniffed;
+        try
+        {
+            using var firstFrame = CancellationTokenSource.CreateLinkedTokenSource(token);
+            firstFrame.CancelAfter(FirstFrameTimeout);
+            sniffed = await SessionSniffer.DetectAsync(connection, _options.NoCompression, _options.SmuxVersion, _compress, firstFrame.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException)
+        {
+            if (!token.IsCancellationRequested)
+            {
+                _log.Write(e is OperationCanceledException
+                    ? $"session from {remoteAddress} closed: nothing arrived for {FirstFrameTimeout.TotalSeconds:0} s"
+                    : $"session from {remoteAddress} refused: {e.Message}");
+            }
+
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        var detected = _options.SmuxVersion is null || _options.NoCompression is null
+            ? $" (detected: {(sniffed.Compressed ? "compressed" : "uncompressed")}, smux v{sniffed.SmuxVersion})"
+            : "";
+        _log.Write($"smux version: {sniffed.SmuxVersion} on connection: {localAddress} -> {remoteAddress}{detected}");
+        var session = new SmuxSession(sniffed.Stream, SmuxSettings.From(_options, sniffed.SmuxVersion), isClient: false);
+        await using (session.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                SmuxStream stream;
+                try
+                {
+                    stream = await session.AcceptStreamAsync(token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (SmuxException e)
+                {
+                    _log.Write(e.Message);
+                    return;
+                }
+
+                _work.Add(ServeStreamAsync(stream, remoteAddress, token));
+            }
+        }
+    }
+
+    /// <summary>Stops every session and waits for every stream task to finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _work.WhenAllAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task ServeStreamAsync(SmuxStream stream, string remoteAddress, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        Stream target;
+        try
+        {
+            target = await _target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            if (e is IOException)
+            {
+                _log.Write(e.Message);
+            }
+
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        var streamText = $"{remoteAddress}({stream.Id})";
+        StreamLine($"stream opened in: {streamText} out: {_options.Target}");
+        Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
+        var error = await StreamPipe.RunAsync(target, tunnel, TimeSpan.FromSeconds(_options.CloseWait), cancellationToken).ConfigureAwait(false);
+        if (error is SmuxProtocolException)
+        {
+            _log.Write($"smux {error.Message} in: {streamText} out: {_options.Target}");
+        }
+
+        StreamLine($"stream closed in: {streamText} out: {_options.Target}");
+    }
+
+    private void StreamLine(string message)
+    {
+        if (!_options.Quiet)
+        {
+            _log.Write(message);
+        }
+    }
+}

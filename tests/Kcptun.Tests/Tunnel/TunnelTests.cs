@@ -1,0 +1,125 @@
+using Kcptun.Tunnel;
+
+namespace Kcptun.Tests.Tunnel;
+
+public class TunnelTests
+{
+    private static readonly ClientOptions s_client = new() { NoCompression = true, RemoteAddress = "127.0.0.1:1" };
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(1, 3)]
+    [InlineData(2, 3)]
+    public async Task Parallel_streams_cross_intact_and_the_server_detects_the_version(int version, int connections)
+    {
+        await using var tunnel = new TunnelHarness(s_client with { SmuxVersion = version, Connections = connections }, new ServerOptions());
+        var sent = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => tunnel.RoundTripAsync(300_000 + i, i)));
+        await WaitUntil(() => tunnel.Target.Received.Count == 6);
+        Assert.Equal(sent.Order(), tunnel.Target.Received.Order());
+        Assert.Equal(connections, tunnel.TransportConnections);
+        Assert.Contains($"smux version: {version} on connection: ", tunnel.ServerLog.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"(detected: uncompressed, smux v{version})", tunnel.ServerLog.ToString(), StringComparison.Ordinal);
+        Assert.Contains("stream opened in: 127.0.0.1:", tunnel.ClientLog.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Forced_version_mismatch_is_refused_with_a_reason()
+    {
+        await using var tunnel = new TunnelHarness(s_client with { SmuxVersion = 2 }, new ServerOptions { SmuxVersion = 1 });
+        await using var stream = await tunnel.ConnectAsync();
+        await stream.WriteAsync("hello"u8.ToArray());
+        Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await WaitUntil(() => tunnel.ServerLog.ToString().Contains("refused", StringComparison.Ordinal));
+        Assert.Contains("the client speaks smux v2 but this server runs with --smuxver 1", tunnel.ServerLog.ToString(), StringComparison.Ordinal);
+        Assert.Empty(tunnel.Target.Received);
+    }
+
+    [Fact]
+    public async Task Forced_compression_against_an_uncompressed_client_is_refused()
+    {
+        await using var tunnel = new TunnelHarness(s_client, new ServerOptions { NoCompression = false });
+        await using var stream = await tunnel.ConnectAsync();
+        await stream.WriteAsync("hello"u8.ToArray());
+        Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await WaitUntil(() => tunnel.ServerLog.ToString().Contains("--nocomp=false", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Target_down_closes_the_stream_and_the_server_keeps_serving()
+    {
+        var down = new EchoTarget();
+        var deadAddress = down.Address;
+        await down.DisposeAsync(); // nothing listens there any more
+        await using var tunnel = new TunnelHarness(s_client, new ServerOptions { Target = deadAddress });
+        await using (var stream = await tunnel.ConnectAsync())
+        {
+            Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await WaitUntil(() => tunnel.ServerLog.ToString().Contains($"dial tcp {deadAddress}: ", StringComparison.Ordinal));
+        await using (var again = await tunnel.ConnectAsync())
+        {
+            Assert.Equal(0, await again.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Equal(1, tunnel.TransportConnections); // the same session served both streams
+    }
+
+    [Fact]
+    public async Task A_dead_session_is_replaced_at_the_next_connection()
+    {
+        await using var tunnel = new TunnelHarness(s_client, new ServerOptions());
+        await tunnel.RoundTripAsync(1000, 1);
+        tunnel.CutTransport();
+        await WaitUntil(() => tunnel.Client.OpenSessions == 0);
+        await tunnel.RoundTripAsync(1000, 2);
+        Assert.Equal(2, tunnel.TransportConnections);
+    }
+
+    [Fact]
+    public async Task Quiet_suppresses_stream_lines()
+    {
+        await using var tunnel = new TunnelHarness(s_client with { Quiet = true }, new ServerOptions { Quiet = true });
+        await tunnel.RoundTripAsync(1000, 1);
+        await WaitUntil(() => tunnel.Target.Received.Count == 1);
+        Assert.DoesNotContain("stream opened", tunnel.ClientLog.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("stream opened", tunnel.ServerLog.ToString(), StringComparison.Ordinal);
+        Assert.Contains("smux version: 2 on connection:", tunnel.ClientLog.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Qpp_wraps_stream_payload_on_both_sides()
+    {
+        await using var tunnel = new TunnelHarness(s_client with { Qpp = true, QppCount = 7 }, new ServerOptions { Qpp = true, QppCount = 7 });
+        var sent = await tunnel.RoundTripAsync(100_000, 3);
+        await WaitUntil(() => tunnel.Target.Received.Count == 1);
+        Assert.Equal(sent, Assert.Single(tunnel.Target.Received));
+    }
+
+    [Fact]
+    public async Task Qpp_on_one_side_only_garbles_the_data()
+    {
+        await using var tunnel = new TunnelHarness(s_client with { Qpp = true, QppCount = 7 }, new ServerOptions());
+        var data = new byte[1000];
+        new Random(5).NextBytes(data);
+        await using var stream = await tunnel.ConnectAsync();
+        await stream.WriteAsync(data);
+        var echo = new byte[data.Length];
+        await stream.ReadExactlyAsync(echo).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(data, echo); // QPP twice through the client (out and back): the bytes come back, but...
+        stream.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        await WaitUntil(() => tunnel.Target.Received.Count == 1);
+        Assert.NotEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)), Assert.Single(tunnel.Target.Received)); // ...the target saw ciphertext
+    }
+
+    internal static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 30 s");
+            await Task.Delay(10);
+        }
+    }
+}
