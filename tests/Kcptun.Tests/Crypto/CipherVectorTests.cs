@@ -141,4 +141,59 @@ public class CipherVectorTests
         Assert.Equal(nonce, datagram[..8]);
         Assert.Equal(expected, datagram[8..]);
     }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(24)]
+    [InlineData(32)]
+    public void Aes_hardware_path_equals_the_portable_path(int keyLength)
+    {
+        if (!AesNiCfbCipher.IsSupported)
+        {
+            return; // the run with DOTNET_EnableHWIntrinsic=0 uses the portable path everywhere
+        }
+
+        var key = CryptoVectors.Pass.AsSpan(0, keyLength).ToArray();
+        var fast = new AesNiCfbCipher(key);
+        var portable = AesCfb.CreatePortable(key);
+        var random = new Random(keyLength);
+        for (int length = 0; length < 1600; length += 1 + random.Next(37))
+        {
+            var plain = new byte[length];
+            random.NextBytes(plain);
+            var a = (byte[])plain.Clone();
+            var b = (byte[])plain.Clone();
+            fast.Encrypt(a);
+            portable.Encrypt(b);
+            Assert.Equal(b, a);
+            fast.Decrypt(a);
+            Assert.Equal(plain, a);
+        }
+    }
+
+    [Fact]
+    public void Aes_key_expansion_matches_fips_197()
+    {
+        if (!AesNiCfbCipher.IsSupported)
+        {
+            return;
+        }
+
+        // FIPS-197 appendix A.1 (AES-128): last round key of 2b7e1516 28aed2a6 abf71588 09cf4f3c.
+        var keys = AesNiCfbCipher.ExpandKey(Vectors.Hex("2b7e151628aed2a6abf7158809cf4f3c"));
+        Assert.Equal(11, keys.Length);
+        Assert.Equal("d014f9a8c9ee2589e13f0cc8b6630ca6", Vectors.Hex(MemoryMarshalBytes(keys[10])));
+
+        // Appendix A.3 (AES-256): last round key.
+        keys = AesNiCfbCipher.ExpandKey(Vectors.Hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4"));
+        Assert.Equal(15, keys.Length);
+        Assert.Equal("fe4890d1e6188d0b046df344706c631e", Vectors.Hex(MemoryMarshalBytes(keys[14])));
+    }
+
+    private static byte[] MemoryMarshalBytes(System.Runtime.Intrinsics.Vector128<byte> v)
+    {
+        var bytes = new byte[16];
+        System.Runtime.Intrinsics.Vector128.CopyTo(v, bytes);
+        return bytes;
+    }
 }
