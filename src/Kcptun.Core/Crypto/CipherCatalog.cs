@@ -43,7 +43,7 @@ internal static class CipherCatalog
         "salsa20" => new Salsa20Cipher(key),
         "blowfish" => new CfbCipher(BouncyCastleBlock.Blowfish(key)),
         "twofish" => new CfbCipher(BouncyCastleBlock.Twofish(key)),
-        "cast5" => new CfbCipher(BouncyCastleBlock.Cast5(key)),
+        "cast5" => new CfbCipher(Cast5Block.Create(key)),
         "3des" => new CfbCipher(BouncyCastleBlock.TripleDes(key)),
         "tea" => new CfbCipher(new TeaBlock(key)),
         "xtea" => new CfbCipher(BouncyCastleBlock.Xtea(key)),

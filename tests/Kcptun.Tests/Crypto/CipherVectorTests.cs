@@ -190,6 +190,26 @@ public class CipherVectorTests
         Assert.Equal("fe4890d1e6188d0b046df344706c631e", Vectors.Hex(MemoryMarshalBytes(keys[14])));
     }
 
+    [Fact]
+    public void Cast5_uses_the_allocation_free_rounds_and_equals_bouncycastle()
+    {
+        var key = CryptoVectors.Pass.AsSpan(0, 16).ToArray();
+        var ours = Cast5Block.Create(key);
+        Assert.IsType<Cast5Block>(ours); // the BouncyCastle layout it reads is present
+        var engine = BouncyCastleBlock.Cast5(key);
+        var random = new Random(55);
+        var block = new byte[8];
+        var a = new byte[8];
+        var b = new byte[8];
+        for (int i = 0; i < 1000; i++)
+        {
+            random.NextBytes(block);
+            ours.EncryptBlock(block, a);
+            engine.EncryptBlock(block, b);
+            Assert.Equal(b, a);
+        }
+    }
+
     private static byte[] MemoryMarshalBytes(System.Runtime.Intrinsics.Vector128<byte> v)
     {
         var bytes = new byte[16];
