@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Kcptun.Crypto;
 using Kcptun.Transport;
 
@@ -16,9 +19,16 @@ namespace Kcptun.Benchmarks.Transport;
 /// excluding our TCP source and sink). Run:
 /// <c>dotnet run -c Release --project bench/Kcptun.Benchmarks -- --filter '*TransportEndToEnd*'</c>
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]
+[Config(typeof(OneShotInProcess))]
 public class TransportEndToEndBenchmarks
 {
+    /// <summary>One measured run per case, in this process (no generated project to build; the transfer is the work).</summary>
+    private sealed class OneShotInProcess : ManualConfig
+    {
+        public OneShotInProcess() => AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance)
+            .WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(0).WithIterationCount(1));
+    }
+
     private const string Key = "bench key";
     private static readonly long Size = 1024L * 1024 * (long.TryParse(Environment.GetEnvironmentVariable("KCPTUN_E2E_MIB"), out long mib) ? mib : 256);
 
