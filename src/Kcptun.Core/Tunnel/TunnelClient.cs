@@ -32,6 +32,7 @@ public sealed class TunnelClient : IAsyncDisposable
     private readonly Lock _expiredGate = new();
     private readonly List<(Slot Session, DateTimeOffset Deadline)> _expired = [];
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private int _next;
 
     /// <summary>Creates the client; nothing is dialled until the first local connection arrives.</summary>
@@ -117,6 +118,11 @@ public sealed class TunnelClient : IAsyncDisposable
     /// <summary>Stops accepting, closes every session and waits for every connection task.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await CloseAllAsync().ConfigureAwait(false);
         _stopping.Dispose();

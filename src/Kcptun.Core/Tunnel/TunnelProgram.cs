@@ -1,6 +1,10 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Kcptun.Compression;
+using Kcptun.Crypto;
 using Kcptun.Diagnostics;
+using Kcptun.Transport;
 
 namespace Kcptun.Tunnel;
 
@@ -176,30 +180,114 @@ public static class TunnelProgram
         using var listener = await EndpointResolver.ListenStreamAsync("--localaddr", options.LocalAddress, cancellationToken).ConfigureAwait(false);
         var listeningOn = EndpointResolver.Format(listener.LocalEndPoint);
         LogCommon(options, log, StartupLog.Client(options, listeningOn));
+        var transport = TransportSettings.From(options, DeriveKey(options, log), log);
+        AddressSyntax.TryParseHostPortRange("--remoteaddr", options.RemoteAddress, allowRange: true, out var remote);
+        var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
         context.Listening?.Invoke(listeningOn);
-        log.Write("the tunnel itself is not built yet in this .NET build (issue 5, phase 2)");
-        return ExitCodes.Configuration;
+        await using var client = new TunnelClient(options, log, DialAsync, s_compress, context.Time);
+        await client.RunAsync(listener, cancellationToken).ConfigureAwait(false);
+        await snmp.ConfigureAwait(false);
+        return ExitCodes.Success;
+
+        // One new KCP session per call; with a port range, a random port of it (latest upstream).
+        async ValueTask<TransportConnection> DialAsync(CancellationToken token)
+        {
+            var port = remote.MinPort + Random.Shared.Next(remote.Count);
+            var host = await EndpointResolver.ResolveHostAsync("--remoteaddr", remote.Host, token).ConfigureAwait(false);
+            var session = await KcpSession.ConnectAsync(new IPEndPoint(host, port), transport, token).ConfigureAwait(false);
+            return new TransportConnection(session, EndpointResolver.Format(session.LocalEndPoint), EndpointResolver.Format(session.RemoteEndPoint));
+        }
     }
 
-    private static Task<int> RunServerCoreAsync(ServerOptions options, TunnelLog log, ProgramContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunServerCoreAsync(ServerOptions options, TunnelLog log, ProgramContext context, CancellationToken cancellationToken)
     {
         LogCommon(options, log, StartupLog.Server(options));
+        var transport = TransportSettings.From(options, DeriveKey(options, log), log);
         AddressSyntax.TryParseHostPortRange("--listen", options.Listen, allowRange: true, out var listen);
-        using (var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true })
+        var listeners = new List<KcpListener>();
+        try
         {
+            for (var port = listen.MinPort; port <= listen.MaxPort; port++)
+            {
+                var endPoint = await EndpointResolver.ResolveForListenAsync("--listen", listen.Host, port, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    listeners.Add(KcpListener.Start(endPoint, transport));
+                }
+                catch (SocketException e)
+                {
+                    throw new TunnelConfigurationException($"--listen {listen.Format(port)}: cannot listen: {EndpointResolver.Describe(e)}", e);
+                }
+
+                if (listen.Count > 1)
+                {
+                    log.Write($"Listening on: {EndpointResolver.Format(listeners[^1].LocalEndPoint)}/udp");
+                }
+            }
+
+            var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
+            context.Listening?.Invoke(string.Join(",", listeners.Select(l => EndpointResolver.Format(l.LocalEndPoint))));
+            var server = new TunnelServer(options, log, s_compress);
+            var sessions = new TaskTracker();
             try
             {
-                probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Any, listen.MinPort));
+                await Task.WhenAll(listeners.Select(l => AcceptLoopAsync(l, server, sessions, log, cancellationToken))).ConfigureAwait(false);
             }
-            catch (SocketException e)
+            finally
             {
-                throw new TunnelConfigurationException($"--listen {options.Listen}: cannot listen: {EndpointResolver.Describe(e)}", e);
+                await server.DisposeAsync().ConfigureAwait(false);
+                await sessions.WhenAllAsync().ConfigureAwait(false);
+            }
+
+            await snmp.ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
 
-        context.Listening?.Invoke(options.Listen);
-        log.Write("the tunnel itself is not built yet in this .NET build (issue 5, phase 2)");
-        return Task.FromResult(ExitCodes.Configuration);
+    private static async Task AcceptLoopAsync(KcpListener listener, TunnelServer server, TaskTracker sessions, TunnelLog log, CancellationToken cancellationToken)
+    {
+        var local = EndpointResolver.Format(listener.LocalEndPoint);
+        while (true)
+        {
+            KcpSession session;
+            try
+            {
+                session = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                log.Write($"accept on {local}: {e.Message}");
+                return;
+            }
+
+            sessions.Add(server.ServeConnectionAsync(session, local, EndpointResolver.Format(session.RemoteEndPoint), cancellationToken));
+        }
+    }
+
+    private static readonly Func<Stream, Stream> s_compress = static stream => new SnappyFramingStream(stream);
+
+    private static byte[] DeriveKey(TunnelOptions options, TunnelLog log)
+    {
+        log.Write("initiating key derivation");
+        var key = PacketProtection.DeriveKey(options.Key);
+        log.Write("key derivation done");
+        if (options.RateLimit > 0)
+        {
+            log.Write($"ratelimit: {options.RateLimit} bytes/s requested, but packet pacing is not implemented in the .NET build yet; sending unpaced");
+        }
+
+        return key;
     }
 
     private sealed class SignalRegistrations : IDisposable

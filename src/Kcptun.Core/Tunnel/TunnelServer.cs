@@ -20,6 +20,7 @@ public sealed class TunnelServer : IAsyncDisposable
     private readonly QuantumPermutationPad? _pads;
     private readonly TaskTracker _work = new();
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly Func<Stream, Stream> _compress;
 
     /// <summary>Creates the server; nothing runs until <see cref="ServeConnectionAsync"/> is called.</summary>
@@ -103,6 +104,11 @@ public sealed class TunnelServer : IAsyncDisposable
     /// <summary>Stops every session and waits for every stream task to finish.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _work.WhenAllAsync().ConfigureAwait(false);
         _stopping.Dispose();
