@@ -226,6 +226,7 @@ public static class TunnelProgram
             }
 
             var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
+            var watch = WatchChecksumsAsync(listeners, log, context.Time, cancellationToken);
             context.Listening?.Invoke(string.Join(",", listeners.Select(l => EndpointResolver.Format(l.LocalEndPoint))));
             var server = new TunnelServer(options, log, s_compress);
             var sessions = new TaskTracker();
@@ -240,6 +241,7 @@ public static class TunnelProgram
             }
 
             await snmp.ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
             return ExitCodes.Success;
         }
         finally
@@ -248,6 +250,31 @@ public static class TunnelProgram
             {
                 await listener.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    // Datagrams that fail the checksum before any session exists are what a wrong --key or --crypt looks like from
+    // here; say so (at most every few seconds) instead of staying silent.
+    private static async Task WatchChecksumsAsync(List<KcpListener> listeners, TunnelLog log, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromSeconds(5);
+        using var timer = new PeriodicTimer(period, time);
+        long reported = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var total = listeners.Sum(l => Volatile.Read(ref l.Counters.InCsumErrors));
+                if (total > reported)
+                {
+                    log.Write($"{total - reported} datagrams failed decryption or checksum in the last {period.TotalSeconds:0} s: is a client using a different --key or --crypt?");
+                    reported = total;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown.
         }
     }
 

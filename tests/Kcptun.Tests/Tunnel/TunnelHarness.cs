@@ -18,19 +18,23 @@ internal sealed class TunnelHarness : IAsyncDisposable
     private readonly List<Socket> _transportSockets = [];
     private readonly Task _serverLoop;
     private readonly Task _clientLoop;
+    private readonly StringWriter _clientText = new();
+    private readonly StringWriter _serverText = new();
+    private readonly TextWriter _clientLog;
+    private readonly TextWriter _serverLog;
 
     public TunnelHarness(ClientOptions client, ServerOptions server, Func<Stream, Stream>? compress = null, EchoTarget? target = null)
     {
         Target = target ?? new EchoTarget();
         compress ??= s => throw new NotSupportedException("no compression in this harness");
-        ClientLog = new StringWriter();
-        ServerLog = new StringWriter();
+        _clientLog = TextWriter.Synchronized(_clientText);
+        _serverLog = TextWriter.Synchronized(_serverText);
         _transportListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _transportListener.Listen();
         _localListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _localListener.Listen();
-        Server = new TunnelServer(server with { Target = server.Target == new ServerOptions().Target ? Target.Address : server.Target }, new TunnelLog(TextWriter.Synchronized(ServerLog)), compress);
-        Client = new TunnelClient(client, new TunnelLog(TextWriter.Synchronized(ClientLog)), DialAsync, compress);
+        Server = new TunnelServer(server with { Target = server.Target == new ServerOptions().Target ? Target.Address : server.Target }, new TunnelLog(_serverLog), compress);
+        Client = new TunnelClient(client, new TunnelLog(_clientLog), DialAsync, compress);
         _serverLoop = ServeAsync();
         _clientLoop = Client.RunAsync(_localListener, _stop.Token);
     }
@@ -41,9 +45,9 @@ internal sealed class TunnelHarness : IAsyncDisposable
 
     public TunnelClient Client { get; }
 
-    public StringWriter ClientLog { get; }
+    public string ClientLog => Read(_clientLog, _clientText);
 
-    public StringWriter ServerLog { get; }
+    public string ServerLog => Read(_serverLog, _serverText);
 
     public int TransportConnections
     {
@@ -111,6 +115,15 @@ internal sealed class TunnelHarness : IAsyncDisposable
         _localListener.Dispose();
         await Target.DisposeAsync();
         _stop.Dispose();
+    }
+
+    // TextWriter.Synchronized locks the wrapper itself; read the text under the same lock.
+    private static string Read(TextWriter writer, StringWriter text)
+    {
+        lock (writer)
+        {
+            return text.ToString();
+        }
     }
 
     private async ValueTask<TransportConnection> DialAsync(CancellationToken cancellationToken)

@@ -18,9 +18,9 @@ public class TunnelTests
         await WaitUntil(() => tunnel.Target.Received.Count == 6);
         Assert.Equal(sent.Order(), tunnel.Target.Received.Order());
         Assert.Equal(connections, tunnel.TransportConnections);
-        Assert.Contains($"smux version: {version} on connection: ", tunnel.ServerLog.ToString(), StringComparison.Ordinal);
-        Assert.Contains($"(detected: uncompressed, smux v{version})", tunnel.ServerLog.ToString(), StringComparison.Ordinal);
-        Assert.Contains("stream opened in: 127.0.0.1:", tunnel.ClientLog.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"smux version: {version} on connection: ", tunnel.ServerLog, StringComparison.Ordinal);
+        Assert.Contains($"(detected: uncompressed, smux v{version})", tunnel.ServerLog, StringComparison.Ordinal);
+        Assert.Contains("stream opened in: 127.0.0.1:", tunnel.ClientLog, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -30,8 +30,8 @@ public class TunnelTests
         await using var stream = await tunnel.ConnectAsync();
         await stream.WriteAsync("hello"u8.ToArray());
         Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
-        await WaitUntil(() => tunnel.ServerLog.ToString().Contains("refused", StringComparison.Ordinal));
-        Assert.Contains("the client speaks smux v2 but this server runs with --smuxver 1", tunnel.ServerLog.ToString(), StringComparison.Ordinal);
+        await WaitUntil(() => tunnel.ServerLog.Contains("refused", StringComparison.Ordinal));
+        Assert.Contains("the client speaks smux v2 but this server runs with --smuxver 1", tunnel.ServerLog, StringComparison.Ordinal);
         Assert.Empty(tunnel.Target.Received);
     }
 
@@ -42,7 +42,7 @@ public class TunnelTests
         await using var stream = await tunnel.ConnectAsync();
         await stream.WriteAsync("hello"u8.ToArray());
         Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
-        await WaitUntil(() => tunnel.ServerLog.ToString().Contains("--nocomp=false", StringComparison.Ordinal));
+        await WaitUntil(() => tunnel.ServerLog.Contains("--nocomp=false", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public class TunnelTests
             Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         }
 
-        await WaitUntil(() => tunnel.ServerLog.ToString().Contains($"dial tcp {deadAddress}: ", StringComparison.Ordinal));
+        await WaitUntil(() => tunnel.ServerLog.Contains($"dial tcp {deadAddress}: ", StringComparison.Ordinal));
         await using (var again = await tunnel.ConnectAsync())
         {
             Assert.Equal(0, await again.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
@@ -83,9 +83,9 @@ public class TunnelTests
         await using var tunnel = new TunnelHarness(s_client with { Quiet = true }, new ServerOptions { Quiet = true });
         await tunnel.RoundTripAsync(1000, 1);
         await WaitUntil(() => tunnel.Target.Received.Count == 1);
-        Assert.DoesNotContain("stream opened", tunnel.ClientLog.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("stream opened", tunnel.ServerLog.ToString(), StringComparison.Ordinal);
-        Assert.Contains("smux version: 2 on connection:", tunnel.ClientLog.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("stream opened", tunnel.ClientLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("stream opened", tunnel.ServerLog, StringComparison.Ordinal);
+        Assert.Contains("smux version: 2 on connection:", tunnel.ClientLog, StringComparison.Ordinal);
     }
 
     [Fact]

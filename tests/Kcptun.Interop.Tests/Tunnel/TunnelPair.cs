@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Kcptun.Interop.Tests.Transport;
+using Kcptun.Tunnel;
+
+namespace Kcptun.Interop.Tests.Tunnel;
+
+/// <summary>
+/// One side ours (run in-process through <see cref="TunnelProgram"/>), the other the real Go binary, in front of a
+/// <see cref="RecordingEchoTarget"/>. Our side stops through its shutdown token (and must exit 0); the Go process is
+/// killed by PID.
+/// </summary>
+internal sealed class TunnelPair : IAsyncDisposable
+{
+    public const string GoServer = "/usr/bin/kcptun-server";
+    public const string GoClient = "/usr/bin/kcptun-client";
+
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly StringWriter _ourLog = new();
+    private readonly TextWriter _ourLogWriter;
+    private Task<int>? _ours;
+    private GoKcptunProcess? _go;
+
+    private TunnelPair(RecordingEchoTarget target)
+    {
+        Target = target;
+        _ourLogWriter = TextWriter.Synchronized(_ourLog); // locks itself: read under the same lock below
+    }
+
+    public RecordingEchoTarget Target { get; }
+
+    /// <summary>The client's local TCP port, where the application connects.</summary>
+    public int LocalPort { get; private set; }
+
+    public string OurLog
+    {
+        get
+        {
+            lock (_ourLogWriter)
+            {
+                return _ourLog.ToString();
+            }
+        }
+    }
+
+    public string GoLog => _go?.Log ?? "";
+
+    /// <summary>Our client against the Go server.</summary>
+    public static async Task<TunnelPair> OurClientAsync(string[] clientArgs, string[] serverArgs, CancellationToken ct)
+    {
+        var pair = new TunnelPair(new RecordingEchoTarget());
+        try
+        {
+            // Go needs a concrete UDP port: one that was free a moment ago (the race with other tests is tiny).
+            var port = GoKcptunProcess.FreeUdpPort();
+            pair._go = await GoKcptunProcess.StartAsync(GoServer, ["-t", pair.Target.Address, "-l", $"127.0.0.1:{port}", .. serverArgs], "key derivation done", ct);
+            var listening = pair.StartOurs(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. clientArgs]);
+            var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            pair.LocalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..]);
+            return pair;
+        }
+        catch
+        {
+            await pair.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The Go client against our server.</summary>
+    public static async Task<TunnelPair> OurServerAsync(string[] serverArgs, string[] clientArgs, CancellationToken ct)
+    {
+        var pair = new TunnelPair(new RecordingEchoTarget());
+        try
+        {
+            var listening = pair.StartOurs(TunnelProgram.RunServerAsync, ["-l", "127.0.0.1:0", "-t", pair.Target.Address, .. serverArgs]);
+            var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            pair.LocalPort = GoKcptunProcess.FreeTcpPort();
+            pair._go = await GoKcptunProcess.StartAsync(GoClient, ["-l", $"127.0.0.1:{pair.LocalPort}", "-r", address, .. clientArgs], "key derivation done", ct);
+            return pair;
+        }
+        catch
+        {
+            await pair.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="streams"/> parallel connections of <paramref name="size"/> random bytes each, checks every
+    /// echo, and returns the SHA-256 of what was sent on each.
+    /// </summary>
+    public async Task<string[]> TransferAsync(int streams, int size, int seed, CancellationToken ct)
+    {
+        return await Task.WhenAll(Enumerable.Range(0, streams).Select(async i =>
+        {
+            var data = new byte[size + i];
+            new Random(seed * 100 + i).NextBytes(data);
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, LocalPort), ct);
+            await using var stream = new NetworkStream(socket);
+            var write = stream.WriteAsync(data, ct).AsTask();
+            var echo = new byte[data.Length];
+            await stream.ReadExactlyAsync(echo, ct);
+            await write;
+            Assert.True(data.AsSpan().SequenceEqual(echo), $"stream {i}: echo differs");
+            return Convert.ToHexStringLower(SHA256.HashData(data));
+        }));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _go?.Dispose();
+        await _shutdown.CancelAsync();
+        if (_ours is not null)
+        {
+            var exit = await _ours.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(exit == ExitCodes.Success, $"our side exited {exit}:\n{OurLog}");
+        }
+
+        await Target.DisposeAsync();
+        _shutdown.Dispose();
+    }
+
+    private Task<string> StartOurs(Func<IReadOnlyList<string>, ProgramContext?, string, Task<int>> run, string[] args)
+    {
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var context = new ProgramContext
+        {
+            Out = _ourLogWriter,
+            Error = _ourLogWriter,
+            Environment = _ => null,
+            HandleSignals = false,
+            Shutdown = _shutdown.Token,
+            Listening = address => listening.TrySetResult(address),
+        };
+        _ours = Task.Run(() => run(args, context, "kcptun"));
+        _ = _ours.ContinueWith(t => listening.TrySetException(new InvalidOperationException($"our side exited {(t.IsCompletedSuccessfully ? t.Result : -1)}:\n{OurLog}")), TaskScheduler.Default);
+        return listening.Task;
+    }
+}
