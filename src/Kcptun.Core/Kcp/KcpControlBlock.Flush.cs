@@ -134,6 +134,7 @@ public sealed partial class KcpControlBlock
             else if (segment.FastAck >= resendThreshold)
             {
                 segment.FastAck = 0;
+                _fastAckScanStart = Math.Min(_fastAckScanStart, i);
                 segment.Rto = _rto;
                 segment.ResendAt = now + segment.Rto;
                 fast++;
@@ -141,6 +142,7 @@ public sealed partial class KcpControlBlock
             else if (segment.FastAck > 0 && admitted == 0)
             {
                 segment.FastAck = 0;
+                _fastAckScanStart = Math.Min(_fastAckScanStart, i);
                 segment.Rto = _rto;
                 segment.ResendAt = now + segment.Rto;
                 early++;
@@ -150,6 +152,7 @@ public sealed partial class KcpControlBlock
                 // Additive back-off (kcp-go), not the doubling of C KCP.
                 segment.Rto += _noDelay == 0 ? _rto : _rto / 2;
                 segment.FastAck = 0;
+                _fastAckScanStart = Math.Min(_fastAckScanStart, i);
                 segment.ResendAt = now + segment.Rto;
                 lost++;
             }

@@ -163,6 +163,10 @@ public sealed partial class KcpControlBlock
             _pool.Return(segment.Data);
             _sendBuffer.PopFront();
             removed = true;
+            if (_fastAckScanStart > 0)
+            {
+                _fastAckScanStart--;
+            }
         }
 
         _sendUnacknowledged = _sendBuffer.Count > 0 ? _sendBuffer.Front.SequenceNumber : _sendNext;
@@ -187,7 +191,12 @@ public sealed partial class KcpControlBlock
         }
     }
 
-    /// <summary>kcp-go's fast-ack rule: every earlier segment sent no later than the ACKed one gets fastack + 1.</summary>
+    /// <summary>
+    /// kcp-go's fast-ack rule: every earlier segment sent no later than the ACKed one gets fastack + 1. Counts
+    /// saturate at <see cref="FastAckCap"/>, the largest value any retransmit decision distinguishes, and the scan
+    /// starts past the leading run of saturated or acknowledged segments, so an in-order ACK burst over a full
+    /// window costs O(1) per ACK instead of kcp-go's O(window).
+    /// </summary>
     private void CountFastAcks(uint sn, uint timestamp)
     {
         if ((int)(sn - _sendUnacknowledged) < 0 || (int)(sn - _sendNext) >= 0)
@@ -195,16 +204,30 @@ public sealed partial class KcpControlBlock
             return;
         }
 
+        var cap = FastAckCap;
         var before = (int)(sn - _sendUnacknowledged);
-        for (var i = 0; i < before; i++)
+        var prefixSaturated = true;
+        for (var i = _fastAckScanStart; i < before; i++)
         {
             ref var segment = ref _sendBuffer[i];
-            if ((int)(segment.Timestamp - timestamp) <= 0)
+            if (!segment.Acknowledged && segment.FastAck < cap && (int)(segment.Timestamp - timestamp) <= 0)
             {
                 segment.FastAck++;
             }
+
+            if (prefixSaturated && (segment.Acknowledged || segment.FastAck >= cap))
+            {
+                _fastAckScanStart = i + 1;
+            }
+            else
+            {
+                prefixSaturated = false;
+            }
         }
     }
+
+    /// <summary>fastack values at or above this are all alike: fast retransmit needs resend, early retransmit 1.</summary>
+    private uint FastAckCap => _fastResend > 0 ? (uint)_fastResend : 1;
 
     private void PushAck(uint sn, uint timestamp)
     {

@@ -98,6 +98,7 @@ public sealed partial class KcpControlBlock
     private uint _interval = DefaultInterval;
     private uint _noDelay;
     private int _fastResend;
+    private int _fastAckScanStart;      // send-buffer index before which every segment is acked or fastack-saturated
     private bool _noCongestionControl;
     private bool _deadLink;
 
@@ -246,6 +247,7 @@ public sealed partial class KcpControlBlock
         if (resend >= 0)
         {
             _fastResend = resend;
+            _fastAckScanStart = 0; // the saturation cap may have risen
         }
 
         if (noCongestionControl >= 0)
@@ -301,6 +303,7 @@ public sealed partial class KcpControlBlock
         _receiveQueueBytes = 0;
         _receiveOffset = 0;
         _ackCount = 0;
+        _fastAckScanStart = 0;
         _pool.Clear();
     }
 

@@ -109,6 +109,88 @@ public class KcpRetransmitTests
         Assert.Equal([2u], h.Pushes.Select(s => s.Sn)); // the new segment, sent by Input's own flush
     }
 
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 2)]
+    [InlineData(2, 3)]
+    [InlineData(3, 4)]
+    [InlineData(5, 5)]
+    public void Retransmit_decisions_match_kcp_go_s_unsaturated_fast_ack_counting(int resend, int seed)
+    {
+        // Reference: kcp-go's rule verbatim (every ACK increments every earlier segment sent no later, no cap),
+        // checked against the control block's saturating, prefix-skipping version over random ACK patterns.
+        var h = new KcpHarness();
+        h.Block.SetNoDelay(0, 10, resend, 1);
+        h.Block.SetWindowSize(256, 256);
+        Assert.Equal(0, h.Input(0, Segment(KcpCommand.WindowTell, wnd: 256))); // so every Send below is admitted
+        var random = new Random(seed);
+        var model = new List<(uint Sn, uint Ts, uint FastAck, bool Acked)>();
+        var threshold = resend > 0 ? (uint)resend : uint.MaxValue;
+        uint now = 0;
+        for (var round = 0; round < 150; round++, now++)
+        {
+            // Input: a packet of a few ACKs echoing the ts of segments in flight (una stays 0: no slide, no flush).
+            if (model.Count > 0)
+            {
+                var acks = new List<WireSegment>();
+                for (var k = random.Next(0, 6); k > 0; k--)
+                {
+                    var target = model[random.Next(model.Count)];
+                    acks.Add(Segment(KcpCommand.Ack, sn: target.Sn, ts: random.Next(4) == 0 ? target.Ts - 1 : target.Ts));
+                }
+
+                if (acks.Count > 0)
+                {
+                    // Non-regular (as if FEC-recovered): no RTT sample, so the RTO stays 200 ms and nothing times out.
+                    Assert.Equal(0, h.Block.Input(Packet([.. acks]), regular: false, ackNoDelay: false, now));
+                    foreach (var ack in acks)
+                    {
+                        var index = model.FindIndex(m => m.Sn == ack.Sn);
+                        model[index] = model[index] with { Acked = true };
+                        for (var i = 0; i < index; i++)
+                        {
+                            if ((int)(model[i].Ts - ack.Header.Timestamp) <= 0)
+                            {
+                                model[i] = model[i] with { FastAck = model[i].FastAck + 1 };
+                            }
+                        }
+                    }
+                }
+            }
+
+            // Flush, admitting new data about half the time (which suppresses early retransmit).
+            var admitted = random.Next(2) == 0 && model.Count < 200;
+            if (admitted)
+            {
+                h.Block.Send(new byte[h.Block.Mss * random.Next(1, 3)]);
+            }
+
+            h.Clear();
+            h.Block.Flush(false, now);
+            var expected = new List<uint>();
+            for (var i = 0; i < model.Count; i++)
+            {
+                var m = model[i];
+                if (!m.Acked && (m.FastAck >= threshold || (m.FastAck > 0 && !admitted)))
+                {
+                    expected.Add(m.Sn);
+                    model[i] = m with { FastAck = 0, Ts = now };
+                }
+            }
+
+            var sent = h.Pushes.Select(p => p.Sn).ToList();
+            var fresh = sent.Where(sn => sn >= model.Count).ToList();
+            Assert.Equal(expected, sent.Except(fresh));
+            foreach (var sn in fresh)
+            {
+                model.Add((sn, now, 0, false));
+            }
+        }
+
+        Assert.True(h.Counters.FastRetransSegs + h.Counters.EarlyRetransSegs > 10);
+        Assert.Equal(0, h.Counters.LostSegs);
+    }
+
     [Fact]
     public void Dead_link_is_flagged_on_the_twentieth_transmission()
     {
