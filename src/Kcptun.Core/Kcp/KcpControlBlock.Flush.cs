@@ -131,21 +131,22 @@ public sealed partial class KcpControlBlock
                 segment.Rto = _rto;
                 segment.ResendAt = now + segment.Rto;
             }
-            else if (segment.FastAck >= resendThreshold)
+            else if (segment.FastAck >= resendThreshold || (segment.FastAck > 0 && admitted == 0))
             {
+                // Fast retransmit, else kcp-go's early retransmit (later ACKs seen, nothing new admitted).
+                if (segment.FastAck >= resendThreshold)
+                {
+                    fast++;
+                }
+                else
+                {
+                    early++;
+                }
+
                 segment.FastAck = 0;
                 _fastAckScanStart = Math.Min(_fastAckScanStart, i);
                 segment.Rto = _rto;
                 segment.ResendAt = now + segment.Rto;
-                fast++;
-            }
-            else if (segment.FastAck > 0 && admitted == 0)
-            {
-                segment.FastAck = 0;
-                _fastAckScanStart = Math.Min(_fastAckScanStart, i);
-                segment.Rto = _rto;
-                segment.ResendAt = now + segment.Rto;
-                early++;
             }
             else if ((int)(now - segment.ResendAt) >= 0)
             {
