@@ -42,9 +42,11 @@ public sealed class ScenarioRunner
             [.. CommonFlags, .. scenario.Flags, "-l", $"127.0.0.1:{clientPort}", "-r", remote.ToString()]);
         var tunnel = new IPEndPoint(IPAddress.Loopback, clientPort);
 
-        if (!await Workloads.WaitReadyAsync(tunnel, TimeSpan.FromSeconds(20)).ConfigureAwait(false))
+        if (!await Workloads.WaitReadyAsync(tunnel, TimeSpan.FromSeconds(20), () => client.HasExited || server.HasExited)
+                .ConfigureAwait(false))
         {
-            errors.Add("tunnel never came up; client log: " + Tail(client.Log) + " server log: " + Tail(server.Log));
+            var exited = client.HasExited ? " (client exited)" : server.HasExited ? " (server exited)" : "";
+            errors.Add($"tunnel never came up{exited}; client log: {Tail(client.Log)} server log: {Tail(server.Log)}");
             return result with { Errors = errors };
         }
 
@@ -101,17 +103,21 @@ public sealed class ScenarioRunner
             };
         }
 
-        var clientSnmp = await client.SnmpAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
-        var serverSnmp = await server.SnmpAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
         if (client.HasExited || server.HasExited)
         {
             errors.Add($"a tunnel process exited early; client log: {Tail(client.Log)} server log: {Tail(server.Log)}");
         }
 
+        // Peak RSS first: a program without a SIGUSR1 handler dies of the signal.
+        var clientRss = client.PeakRssBytes() / MiB;
+        var serverRss = server.PeakRssBytes() / MiB;
+        var clientSnmp = await client.SnmpAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+        var serverSnmp = await server.SnmpAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+
         return result with
         {
-            ClientPeakRssMiB = client.PeakRssBytes() / MiB,
-            ServerPeakRssMiB = server.PeakRssBytes() / MiB,
+            ClientPeakRssMiB = clientRss,
+            ServerPeakRssMiB = serverRss,
             ClientSnmp = clientSnmp,
             ServerSnmp = serverSnmp,
             LinkUp = emulator is null ? null : Counters(emulator.Up),

@@ -99,6 +99,23 @@ public sealed class TunnelProcess : IDisposable
         return null;
     }
 
+    /// <summary>Waits until the log contains <paramref name="text"/>; false after <paramref name="timeout"/> or an exit.</summary>
+    public async Task<bool> WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline && !HasExited)
+        {
+            if (Log.Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        return Log.Contains(text, StringComparison.Ordinal);
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

@@ -144,11 +144,14 @@ public static class Workloads
         return new ConnectionsResult(ok.Length, seconds, ok, error);
     }
 
-    /// <summary>Waits until a request/response succeeds through the tunnel (the whole chain is up).</summary>
-    public static async Task<bool> WaitReadyAsync(IPEndPoint tunnel, TimeSpan limit)
+    /// <summary>
+    /// Waits until a request/response succeeds through the tunnel (the whole chain is up); gives up at once when
+    /// <paramref name="gaveUp"/> says so (a tunnel program exited).
+    /// </summary>
+    public static async Task<bool> WaitReadyAsync(IPEndPoint tunnel, TimeSpan limit, Func<bool>? gaveUp = null)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
+        while (Stopwatch.GetTimestamp() < deadline && gaveUp?.Invoke() != true)
         {
             var result = await LatencyAsync(tunnel, 1, 16, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
             if (result.Error is null)
