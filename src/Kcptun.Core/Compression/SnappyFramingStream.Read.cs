@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Snappier;
+using System.Runtime.CompilerServices;
 
 namespace Kcptun.Compression;
 
@@ -55,6 +56,7 @@ public sealed partial class SnappyFramingStream
     }
 
     /// <inheritdoc/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (true)

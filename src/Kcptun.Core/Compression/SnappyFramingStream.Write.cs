@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Snappier;
+using System.Runtime.CompilerServices;
 
 namespace Kcptun.Compression;
 
@@ -36,6 +37,7 @@ public sealed partial class SnappyFramingStream
     }
 
     /// <inheritdoc/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);

@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Kcptun.Smux;
 
@@ -139,6 +139,7 @@ public sealed partial class SmuxSession
     }
 
     /// <summary>Makes <paramref name="count"/> unread bytes available in the receive buffer; false at end of stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FillAsync(int count, CancellationToken token)
     {
         if (_receiveEnd - _receiveStart >= count)
@@ -211,10 +212,8 @@ public sealed partial class SmuxSession
             // Unknown or closed stream: the payload is dropped without using the budget.
             if (_streams.TryGetValue(streamId, out var stream))
             {
-                var segment = ArrayPool<byte>.Shared.Rent(payload.Length);
-                payload.CopyTo(segment);
                 Interlocked.Add(ref _receiveBudget, -payload.Length);
-                stream.Deliver(segment, payload.Length);
+                stream.Deliver(payload);
             }
         }
     }

@@ -14,7 +14,6 @@ public sealed partial class SmuxSession
     private readonly Queue<ControlEntry> _control = new();
     private readonly Queue<DataEntry> _data = new();
     private readonly AsyncSignal _sendSignal = new();
-    private readonly List<SmuxWriteOperation> _batchWrites = [];
     private readonly List<SmuxStream> _batchFins = [];
     private readonly byte[] _sendBuffer;
     private bool _nopQueued;
@@ -129,7 +128,7 @@ public sealed partial class SmuxSession
                 bool idle;
                 lock (_sendLock)
                 {
-                    CompleteBatch(null);
+                    CompleteBatch();
                     idle = _control.Count == 0 && _data.Count == 0;
                 }
 
@@ -154,7 +153,7 @@ public sealed partial class SmuxSession
         lock (_sendLock)
         {
             var error = CreateClosedException();
-            CompleteBatch(error);
+            CompleteBatch();
             while (_data.TryDequeue(out var entry))
             {
                 if (entry.Fin)
@@ -243,8 +242,9 @@ public sealed partial class SmuxSession
             position += SmuxFrameHeader.Size + chunk;
             if (operation.Remaining == 0)
             {
-                operation.State = SmuxWriteState.Copied;
-                _batchWrites.Add(operation);
+                // Every byte is in the batch: the writer may go on (and queue its next write while this batch is
+                // written), which keeps a single stream's pipeline full. The batch buffer is the back-pressure.
+                operation.Complete(null);
             }
             else
             {
@@ -255,22 +255,13 @@ public sealed partial class SmuxSession
         return position;
     }
 
-    private void CompleteBatch(Exception? error)
+    private void CompleteBatch()
     {
-        foreach (var operation in _batchWrites)
-        {
-            if (operation.State == SmuxWriteState.Copied)
-            {
-                operation.Complete(error);
-            }
-        }
-
         foreach (var stream in _batchFins)
         {
             stream.OnFinWritten();
         }
 
-        _batchWrites.Clear();
         _batchFins.Clear();
     }
 

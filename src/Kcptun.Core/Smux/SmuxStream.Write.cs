@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Kcptun.Smux;
 
@@ -56,10 +57,12 @@ public sealed partial class SmuxStream
 
     /// <summary>
     /// Sends <paramref name="buffer"/> as PSH frames of at most <see cref="SmuxConfig.MaxFrameSize"/> bytes and
-    /// completes once they are written to the connection. Version 2 waits while the peer's window is used up.
+    /// completes once the session has taken every byte into its send batch (the batch being written to the connection
+    /// is the back-pressure). Version 2 also waits while the peer's window is used up.
     /// </summary>
     /// <exception cref="SmuxException">The session closed, the peer sent FIN while the window was exhausted
     /// (version 2), or the peer claims to have consumed more than was sent.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);

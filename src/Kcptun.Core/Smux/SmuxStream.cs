@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Kcptun.Smux;
 
@@ -16,10 +16,8 @@ public sealed partial class SmuxStream : Stream
 
     private readonly SmuxSession _session;
     private readonly Lock _receiveLock = new();
-    private readonly Queue<Segment> _segments = new();
+    private ReceiveRing _received;
     private readonly AsyncSignal _readSignal = new();
-    private int _buffered;
-    private int _headOffset;
     private uint _bytesRead;
     private uint _readSinceUpdate;
     private uint _announcedConsumed;
@@ -86,7 +84,7 @@ public sealed partial class SmuxStream : Stream
         {
             lock (_receiveLock)
             {
-                return _buffered;
+                return _received.Count;
             }
         }
     }
@@ -188,13 +186,12 @@ public sealed partial class SmuxStream : Stream
         base.Dispose(disposing);
     }
 
-    /// <summary>Receive loop: appends a PSH payload (a pooled array this stream now owns).</summary>
-    internal void Deliver(byte[] segment, int count)
+    /// <summary>Receive loop: appends a PSH payload.</summary>
+    internal void Deliver(ReadOnlySpan<byte> payload)
     {
         lock (_receiveLock)
         {
-            _segments.Enqueue(new Segment(segment, count));
-            _buffered += count;
+            _received.Append(payload);
         }
 
         _readSignal.Set();
@@ -205,15 +202,7 @@ public sealed partial class SmuxStream : Stream
     {
         lock (_receiveLock)
         {
-            var dropped = _buffered;
-            while (_segments.TryDequeue(out var segment))
-            {
-                ArrayPool<byte>.Shared.Return(segment.Array);
-            }
-
-            _buffered = 0;
-            _headOffset = 0;
-            return dropped;
+            return _received.Clear();
         }
     }
 
@@ -245,29 +234,11 @@ public sealed partial class SmuxStream : Stream
             return 0;
         }
 
-        var read = 0;
+        int read;
         var announce = false;
         lock (_receiveLock)
         {
-            while (read < destination.Length && _segments.TryPeek(out var segment))
-            {
-                var available = segment.Count - _headOffset;
-                var count = Math.Min(available, destination.Length - read);
-                segment.Array.AsSpan(_headOffset, count).CopyTo(destination[read..]);
-                read += count;
-                if (count == available)
-                {
-                    _segments.Dequeue();
-                    _headOffset = 0;
-                    ArrayPool<byte>.Shared.Return(segment.Array);
-                }
-                else
-                {
-                    _headOffset += count;
-                }
-            }
-
-            _buffered -= read;
+            read = _received.Take(destination);
             if (read > 0 && _session.ProtocolVersion == 2)
             {
                 // PROTOCOL.md 8.6: announce after the first read and whenever half the stream buffer was read.
@@ -311,6 +282,7 @@ public sealed partial class SmuxStream : Stream
         return -1;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> WaitAndReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         while (true)
@@ -350,6 +322,4 @@ public sealed partial class SmuxStream : Stream
         _windowSignal.Set();
         return finWritten;
     }
-
-    private readonly record struct Segment(byte[] Array, int Count);
 }

@@ -10,9 +10,6 @@ internal enum SmuxWriteState
 
     /// <summary>Waiting in the data queue; some frames may already be sent.</summary>
     Queued,
-
-    /// <summary>Every byte is copied into the batch being written; completes when that batch is written.</summary>
-    Copied,
 }
 
 /// <summary>
