@@ -7,12 +7,16 @@ using System.Runtime.Intrinsics.X86;
 namespace Kcptun.ReedSolomon;
 
 /// <summary>
-/// Bulk GF(2^8) products of one coefficient with a byte run: <c>output = c * input</c> or <c>output ^= c * input</c>.
-/// The SIMD kernels split each byte into nibbles and look both up in 16-entry product tables with a byte shuffle
-/// (c * x = c * (x &amp; 15) ^ c * (x &amp; 0xF0)), the technique of klauspost/reedsolomon's SSSE3/AVX2 code.
+/// Bulk GF(2^8) products of coefficients with a byte run: <c>output_k = c_k * input</c> or <c>output_k ^= c_k * input</c>
+/// for up to four outputs per pass over the input. The SIMD kernels split each byte into nibbles and look both up in
+/// 16-entry product tables with a byte shuffle (c * x = c * (x &amp; 15) ^ c * (x &amp; 0xF0)), the technique of
+/// klauspost/reedsolomon's SSSE3/AVX2 code. Widest kernel first; each leaves its tail to the next narrower one.
 /// </summary>
-internal static class GaloisKernels
+internal static partial class GaloisKernels
 {
+    /// <summary>The most outputs <see cref="MultiplyMany"/> computes in one pass over its input.</summary>
+    public const int MaxOutputsPerPass = 4;
+
     /// <summary>The widest kernel this machine runs.</summary>
     public static ReedSolomonKernel Best { get; } =
         IsSupported(ReedSolomonKernel.Vector256) ? ReedSolomonKernel.Vector256 :
@@ -30,47 +34,16 @@ internal static class GaloisKernels
 
     /// <summary>output[..input.Length] = c * input.</summary>
     public static void Multiply(ReedSolomonKernel kernel, byte c, ReadOnlySpan<byte> input, Span<byte> output) =>
-        Run(kernel, c, input, output, accumulate: false);
+        MultiplyMany(kernel, [c], input, output, default, default, default, accumulate: false);
 
     /// <summary>output[..input.Length] ^= c * input.</summary>
     public static void MultiplyAdd(ReedSolomonKernel kernel, byte c, ReadOnlySpan<byte> input, Span<byte> output) =>
-        Run(kernel, c, input, output, accumulate: true);
-
-    private static void Run(ReedSolomonKernel kernel, byte c, ReadOnlySpan<byte> input, Span<byte> output, bool accumulate)
-    {
-        if (output.Length < input.Length)
-        {
-            throw new ArgumentException("The output is shorter than the input.", nameof(output));
-        }
-
-        ref byte source = ref MemoryMarshal.GetReference(input);
-        ref byte destination = ref MemoryMarshal.GetReference(output);
-        nuint length = (nuint)input.Length;
-        nuint done = 0;
-
-        // Widest first; each kernel leaves a tail shorter than its width to the next one.
-        if (kernel >= ReedSolomonKernel.Vector256 && Avx2.IsSupported && length >= 32)
-        {
-            done = Vector256Kernel(c, ref source, ref destination, length, accumulate);
-        }
-
-        if (kernel >= ReedSolomonKernel.Vector128 && IsSupported(ReedSolomonKernel.Vector128) && length - done >= 16)
-        {
-            done += Vector128Kernel(c, ref Unsafe.Add(ref source, done), ref Unsafe.Add(ref destination, done), length - done, accumulate);
-        }
-
-        if (done < length)
-        {
-            ScalarKernel(c, input[(int)done..], output[(int)done..input.Length], accumulate);
-        }
-    }
-
-    /// <summary>The most outputs <see cref="MultiplyMany"/> computes in one pass over its input.</summary>
-    public const int MaxOutputsPerPass = 4;
+        MultiplyMany(kernel, [c], input, output, default, default, default, accumulate: true);
 
     /// <summary>
-    /// For k &lt; coefficients.Length (1..4): output_k = coefficients[k] * input, or ^= with
+    /// For k &lt; coefficients.Length (1..4): output_k[..input.Length] = coefficients[k] * input, or ^= with
     /// <paramref name="accumulate"/>. One pass over the input serves all outputs (nibbles split once).
+    /// Outputs must not overlap the input except exactly (in place).
     /// </summary>
     public static void MultiplyMany(
         ReedSolomonKernel kernel, ReadOnlySpan<byte> coefficients, ReadOnlySpan<byte> input,
@@ -82,209 +55,47 @@ internal static class GaloisKernels
             throw new ArgumentOutOfRangeException(nameof(coefficients), "One to four outputs per pass.");
         }
 
-        if (output0.Length < input.Length || (count > 1 && output1.Length < input.Length)
-            || (count > 2 && output2.Length < input.Length) || (count > 3 && output3.Length < input.Length))
+        int length = input.Length;
+        if (output0.Length < length || (count > 1 && output1.Length < length)
+            || (count > 2 && output2.Length < length) || (count > 3 && output3.Length < length))
         {
             throw new ArgumentException("An output is shorter than the input.", nameof(input));
         }
 
-        nuint length = (nuint)input.Length;
+        var run = new Run(
+            coefficients, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output0),
+            ref MemoryMarshal.GetReference(output1), ref MemoryMarshal.GetReference(output2),
+            ref MemoryMarshal.GetReference(output3), accumulate);
         nuint done = 0;
-        if (kernel >= ReedSolomonKernel.Vector256 && Avx2.IsSupported && length >= 32)
+        if (kernel >= ReedSolomonKernel.Vector256 && Avx2.IsSupported)
         {
-            done = Vector256ManyKernel(
-                coefficients, ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(output0),
-                ref MemoryMarshal.GetReference(output1), ref MemoryMarshal.GetReference(output2),
-                ref MemoryMarshal.GetReference(output3), length, accumulate);
+            done = VectorKernel<Avx2Lanes, Vector256<byte>>(run, 0, (nuint)length);
         }
 
-        if (kernel >= ReedSolomonKernel.Vector128 && IsSupported(ReedSolomonKernel.Vector128) && length - done >= 16)
+        if (kernel >= ReedSolomonKernel.Vector128 && IsSupported(ReedSolomonKernel.Vector128))
         {
-            done += Vector128ManyKernel(
-                coefficients, ref Unsafe.Add(ref MemoryMarshal.GetReference(input), done),
-                ref Unsafe.Add(ref MemoryMarshal.GetReference(output0), done),
-                ref Unsafe.Add(ref MemoryMarshal.GetReference(output1), count > 1 ? done : 0),
-                ref Unsafe.Add(ref MemoryMarshal.GetReference(output2), count > 2 ? done : 0),
-                ref Unsafe.Add(ref MemoryMarshal.GetReference(output3), count > 3 ? done : 0), length - done, accumulate);
+            done = VectorKernel<NativeLanes, Vector128<byte>>(run, done, (nuint)length);
         }
 
-        // The tail (under 16 bytes) per output, scalar.
         int start = (int)done;
-        Run(kernel, coefficients[0], input[start..], output0[start..], accumulate);
+        ScalarKernel(coefficients[0], input[start..], output0[start..], accumulate);
         if (count > 1)
         {
-            Run(kernel, coefficients[1], input[start..], output1[start..], accumulate);
+            ScalarKernel(coefficients[1], input[start..], output1[start..], accumulate);
         }
 
         if (count > 2)
         {
-            Run(kernel, coefficients[2], input[start..], output2[start..], accumulate);
+            ScalarKernel(coefficients[2], input[start..], output2[start..], accumulate);
         }
 
         if (count > 3)
         {
-            Run(kernel, coefficients[3], input[start..], output3[start..], accumulate);
+            ScalarKernel(coefficients[3], input[start..], output3[start..], accumulate);
         }
     }
 
-    /// <summary>Whole 32-byte blocks for up to four outputs; returns how many bytes it did.</summary>
-    private static nuint Vector256ManyKernel(
-        ReadOnlySpan<byte> coefficients, ref byte source, ref byte destination0, ref byte destination1,
-        ref byte destination2, ref byte destination3, nuint length, bool accumulate)
-    {
-        int count = coefficients.Length;
-        Vector256<byte> low0 = Vector256.Create(Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[0])));
-        Vector256<byte> high0 = Vector256.Create(Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[0]), 16));
-        Vector256<byte> low1 = default, high1 = default, low2 = default, high2 = default, low3 = default, high3 = default;
-        if (count > 1)
-        {
-            low1 = Vector256.Create(Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[1])));
-            high1 = Vector256.Create(Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[1]), 16));
-        }
-
-        if (count > 2)
-        {
-            low2 = Vector256.Create(Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[2])));
-            high2 = Vector256.Create(Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[2]), 16));
-        }
-
-        if (count > 3)
-        {
-            low3 = Vector256.Create(Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[3])));
-            high3 = Vector256.Create(Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[3]), 16));
-        }
-
-        Vector256<byte> mask = Vector256.Create((byte)0x0F);
-        nuint i = 0;
-        for (; i + 32 <= length; i += 32)
-        {
-            Vector256<byte> x = Vector256.LoadUnsafe(ref source, i);
-            Vector256<byte> lo = x & mask;
-            Vector256<byte> hi = Vector256.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & mask;
-
-            Vector256<byte> p = Avx2.Shuffle(low0, lo) ^ Avx2.Shuffle(high0, hi);
-            if (accumulate)
-            {
-                p ^= Vector256.LoadUnsafe(ref destination0, i);
-            }
-
-            p.StoreUnsafe(ref destination0, i);
-            if (count > 1)
-            {
-                p = Avx2.Shuffle(low1, lo) ^ Avx2.Shuffle(high1, hi);
-                if (accumulate)
-                {
-                    p ^= Vector256.LoadUnsafe(ref destination1, i);
-                }
-
-                p.StoreUnsafe(ref destination1, i);
-            }
-
-            if (count > 2)
-            {
-                p = Avx2.Shuffle(low2, lo) ^ Avx2.Shuffle(high2, hi);
-                if (accumulate)
-                {
-                    p ^= Vector256.LoadUnsafe(ref destination2, i);
-                }
-
-                p.StoreUnsafe(ref destination2, i);
-            }
-
-            if (count > 3)
-            {
-                p = Avx2.Shuffle(low3, lo) ^ Avx2.Shuffle(high3, hi);
-                if (accumulate)
-                {
-                    p ^= Vector256.LoadUnsafe(ref destination3, i);
-                }
-
-                p.StoreUnsafe(ref destination3, i);
-            }
-        }
-
-        return i;
-    }
-
-    /// <summary>Whole 16-byte blocks for up to four outputs; returns how many bytes it did.</summary>
-    private static nuint Vector128ManyKernel(
-        ReadOnlySpan<byte> coefficients, ref byte source, ref byte destination0, ref byte destination1,
-        ref byte destination2, ref byte destination3, nuint length, bool accumulate)
-    {
-        int count = coefficients.Length;
-        Vector128<byte> low0 = Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[0]));
-        Vector128<byte> high0 = Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[0]), 16);
-        Vector128<byte> low1 = default, high1 = default, low2 = default, high2 = default, low3 = default, high3 = default;
-        if (count > 1)
-        {
-            low1 = Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[1]));
-            high1 = Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[1]), 16);
-        }
-
-        if (count > 2)
-        {
-            low2 = Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[2]));
-            high2 = Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[2]), 16);
-        }
-
-        if (count > 3)
-        {
-            low3 = Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[3]));
-            high3 = Vector128.LoadUnsafe(ref GaloisField.NibbleTablesReference(coefficients[3]), 16);
-        }
-
-        Vector128<byte> mask = Vector128.Create((byte)0x0F);
-        nuint i = 0;
-        for (; i + 16 <= length; i += 16)
-        {
-            Vector128<byte> x = Vector128.LoadUnsafe(ref source, i);
-            Vector128<byte> lo = x & mask;
-            Vector128<byte> hi = Vector128.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & mask;
-
-            Vector128<byte> p = Vector128.ShuffleNative(low0, lo) ^ Vector128.ShuffleNative(high0, hi);
-            if (accumulate)
-            {
-                p ^= Vector128.LoadUnsafe(ref destination0, i);
-            }
-
-            p.StoreUnsafe(ref destination0, i);
-            if (count > 1)
-            {
-                p = Vector128.ShuffleNative(low1, lo) ^ Vector128.ShuffleNative(high1, hi);
-                if (accumulate)
-                {
-                    p ^= Vector128.LoadUnsafe(ref destination1, i);
-                }
-
-                p.StoreUnsafe(ref destination1, i);
-            }
-
-            if (count > 2)
-            {
-                p = Vector128.ShuffleNative(low2, lo) ^ Vector128.ShuffleNative(high2, hi);
-                if (accumulate)
-                {
-                    p ^= Vector128.LoadUnsafe(ref destination2, i);
-                }
-
-                p.StoreUnsafe(ref destination2, i);
-            }
-
-            if (count > 3)
-            {
-                p = Vector128.ShuffleNative(low3, lo) ^ Vector128.ShuffleNative(high3, hi);
-                if (accumulate)
-                {
-                    p ^= Vector128.LoadUnsafe(ref destination3, i);
-                }
-
-                p.StoreUnsafe(ref destination3, i);
-            }
-        }
-
-        return i;
-    }
-
+    /// <summary>The oracle: one table lookup per byte.</summary>
     private static void ScalarKernel(byte c, ReadOnlySpan<byte> input, Span<byte> output, bool accumulate)
     {
         ReadOnlySpan<byte> row = GaloisField.MultiplicationRow(c);
@@ -304,73 +115,100 @@ internal static class GaloisKernels
         }
     }
 
-    /// <summary>Processes whole 16-byte blocks; returns how many bytes it did.</summary>
-    private static nuint Vector128Kernel(byte c, ref byte source, ref byte destination, nuint length, bool accumulate)
+    /// <summary>
+    /// Whole vectors from <paramref name="start"/> while they fit, for up to four outputs; returns the new position.
+    /// Specialised per vector type (struct generic arguments), so every lane operation inlines.
+    /// </summary>
+    private static nuint VectorKernel<TLanes, TVector>(in Run run, nuint start, nuint length)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
     {
-        ref byte tables = ref GaloisField.NibbleTablesReference(c);
-        Vector128<byte> low = Vector128.LoadUnsafe(ref tables);
-        Vector128<byte> high = Vector128.LoadUnsafe(ref tables, 16);
-        Vector128<byte> mask = Vector128.Create((byte)0x0F);
-        nuint i = 0;
-        for (; i + 16 <= length; i += 16)
+        nuint width = TLanes.Width;
+        if (length - start < width)
         {
-            Vector128<byte> x = Vector128.LoadUnsafe(ref source, i);
-            Vector128<byte> lo = x & mask;
-            Vector128<byte> hi = Vector128.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & mask;
+            return start;
+        }
 
-            // Indices are 0..15, where ShuffleNative (pshufb / tbl) is exact on every platform.
-            Vector128<byte> product = Vector128.ShuffleNative(low, lo) ^ Vector128.ShuffleNative(high, hi);
-            if (accumulate)
+        ReadOnlySpan<byte> coefficients = run.Coefficients;
+        int count = coefficients.Length;
+        TVector low0 = TLanes.Table(coefficients[0], 0), high0 = TLanes.Table(coefficients[0], 16);
+        TVector low1 = default, high1 = default, low2 = default, high2 = default, low3 = default, high3 = default;
+        if (count > 1)
+        {
+            low1 = TLanes.Table(coefficients[1], 0);
+            high1 = TLanes.Table(coefficients[1], 16);
+        }
+
+        if (count > 2)
+        {
+            low2 = TLanes.Table(coefficients[2], 0);
+            high2 = TLanes.Table(coefficients[2], 16);
+        }
+
+        if (count > 3)
+        {
+            low3 = TLanes.Table(coefficients[3], 0);
+            high3 = TLanes.Table(coefficients[3], 16);
+        }
+
+        // Locals, so the loop keeps refs and the mask in registers instead of reloading them.
+        bool accumulate = run.Accumulate;
+        ref byte source = ref run.Source;
+        ref byte destination0 = ref run.Destination0;
+        ref byte destination1 = ref run.Destination1;
+        ref byte destination2 = ref run.Destination2;
+        ref byte destination3 = ref run.Destination3;
+        TVector mask = TLanes.NibbleMask;
+        nuint i = start;
+        for (; i + width <= length; i += width)
+        {
+            TVector x = TLanes.Load(ref source, i);
+            TVector lo = TLanes.LowNibbles(x, mask);
+            TVector hi = TLanes.HighNibbles(x, mask);
+            Emit<TLanes, TVector>(TLanes.Product(low0, high0, lo, hi), ref destination0, i, accumulate);
+            if (count > 1)
             {
-                product ^= Vector128.LoadUnsafe(ref destination, i);
+                Emit<TLanes, TVector>(TLanes.Product(low1, high1, lo, hi), ref destination1, i, accumulate);
             }
 
-            product.StoreUnsafe(ref destination, i);
+            if (count > 2)
+            {
+                Emit<TLanes, TVector>(TLanes.Product(low2, high2, lo, hi), ref destination2, i, accumulate);
+            }
+
+            if (count > 3)
+            {
+                Emit<TLanes, TVector>(TLanes.Product(low3, high3, lo, hi), ref destination3, i, accumulate);
+            }
         }
 
         return i;
     }
 
-    /// <summary>Processes whole 32-byte blocks (two at a time while it can); returns how many bytes it did.</summary>
-    private static nuint Vector256Kernel(byte c, ref byte source, ref byte destination, nuint length, bool accumulate)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Emit<TLanes, TVector>(TVector product, ref byte destination, nuint offset, bool accumulate)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
     {
-        // vpshufb looks up within each 128-bit lane, so both lanes carry the same 16-entry table.
-        ref byte tables = ref GaloisField.NibbleTablesReference(c);
-        Vector256<byte> low = Vector256.Create(Vector128.LoadUnsafe(ref tables));
-        Vector256<byte> high = Vector256.Create(Vector128.LoadUnsafe(ref tables, 16));
-        Vector256<byte> mask = Vector256.Create((byte)0x0F);
-        nuint i = 0;
-        for (; i + 64 <= length; i += 64)
+        if (accumulate)
         {
-            Vector256<byte> x0 = Vector256.LoadUnsafe(ref source, i);
-            Vector256<byte> x1 = Vector256.LoadUnsafe(ref source, i + 32);
-            Vector256<byte> p0 = Avx2.Shuffle(low, x0 & mask)
-                ^ Avx2.Shuffle(high, Vector256.ShiftRightLogical(x0.AsUInt16(), 4).AsByte() & mask);
-            Vector256<byte> p1 = Avx2.Shuffle(low, x1 & mask)
-                ^ Avx2.Shuffle(high, Vector256.ShiftRightLogical(x1.AsUInt16(), 4).AsByte() & mask);
-            if (accumulate)
-            {
-                p0 ^= Vector256.LoadUnsafe(ref destination, i);
-                p1 ^= Vector256.LoadUnsafe(ref destination, i + 32);
-            }
-
-            p0.StoreUnsafe(ref destination, i);
-            p1.StoreUnsafe(ref destination, i + 32);
+            product = TLanes.Xor(product, TLanes.Load(ref destination, offset));
         }
 
-        for (; i + 32 <= length; i += 32)
-        {
-            Vector256<byte> x = Vector256.LoadUnsafe(ref source, i);
-            Vector256<byte> product = Avx2.Shuffle(low, x & mask)
-                ^ Avx2.Shuffle(high, Vector256.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & mask);
-            if (accumulate)
-            {
-                product ^= Vector256.LoadUnsafe(ref destination, i);
-            }
+        TLanes.Store(product, ref destination, offset);
+    }
 
-            product.StoreUnsafe(ref destination, i);
-        }
-
-        return i;
+    /// <summary>The arguments of one pass (refs to the first byte of input and outputs).</summary>
+    private readonly ref struct Run(
+        ReadOnlySpan<byte> coefficients, ref byte source, ref byte destination0, ref byte destination1,
+        ref byte destination2, ref byte destination3, bool accumulate)
+    {
+        public readonly ReadOnlySpan<byte> Coefficients = coefficients;
+        public readonly ref byte Source = ref source;
+        public readonly ref byte Destination0 = ref destination0;
+        public readonly ref byte Destination1 = ref destination1;
+        public readonly ref byte Destination2 = ref destination2;
+        public readonly ref byte Destination3 = ref destination3;
+        public readonly bool Accumulate = accumulate;
     }
 }
