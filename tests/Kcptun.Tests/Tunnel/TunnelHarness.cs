@@ -23,7 +23,7 @@ internal sealed class TunnelHarness : IAsyncDisposable
     private readonly TextWriter _clientLog;
     private readonly TextWriter _serverLog;
 
-    public TunnelHarness(ClientOptions client, ServerOptions server, Func<Stream, Stream>? compress = null, EchoTarget? target = null)
+    public TunnelHarness(ClientOptions client, ServerOptions server, Func<Stream, Stream>? compress = null, EchoTarget? target = null, TimeProvider? clientTime = null)
     {
         Target = target ?? new EchoTarget();
         compress ??= s => throw new NotSupportedException("no compression in this harness");
@@ -34,7 +34,7 @@ internal sealed class TunnelHarness : IAsyncDisposable
         _localListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _localListener.Listen();
         Server = new TunnelServer(server with { Target = server.Target == new ServerOptions().Target ? Target.Address : server.Target }, new TunnelLog(_serverLog), compress);
-        Client = new TunnelClient(client, new TunnelLog(_clientLog), DialAsync, compress);
+        Client = new TunnelClient(client, new TunnelLog(_clientLog), DialAsync, compress, clientTime);
         _serverLoop = ServeAsync();
         _clientLoop = Client.RunAsync(_localListener, _stop.Token);
     }

@@ -113,6 +113,34 @@ public class TunnelTests
         Assert.NotEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)), Assert.Single(tunnel.Target.Received)); // ...the target saw ciphertext
     }
 
+    [Fact]
+    public async Task Expired_session_takes_no_new_streams_and_is_scavenged_after_its_ttl()
+    {
+        var time = new ManualTimeProvider();
+        await using var tunnel = new TunnelHarness(s_client with { AutoExpire = 10, ScavengeTtl = 5 }, new ServerOptions(), clientTime: time);
+        await using var first = await tunnel.ConnectAsync();
+        await EchoAsync(first, 1);
+
+        time.Advance(TimeSpan.FromSeconds(11)); // the first session expired: the next connection gets a new one
+        await tunnel.RoundTripAsync(1000, 2);
+        Assert.Equal(2, tunnel.TransportConnections);
+        await EchoAsync(first, 2); // ...while the expired session keeps serving its stream
+
+        time.Advance(TimeSpan.FromSeconds(5)); // expiry 10 + ttl 5 passed: the scavenger closes it
+        await WaitUntil(() => tunnel.ClientLog.Contains("scavenger: session closed due to ttl: ", StringComparison.Ordinal));
+        Assert.Equal(0, await first.ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await tunnel.RoundTripAsync(1000, 3); // the second session is not past its deadline (26 s)
+        Assert.Equal(2, tunnel.TransportConnections);
+    }
+
+    private static async Task EchoAsync(Stream stream, byte value)
+    {
+        await stream.WriteAsync(new[] { value });
+        var echo = new byte[1];
+        await stream.ReadExactlyAsync(echo).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(value, echo[0]);
+    }
+
     internal static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
