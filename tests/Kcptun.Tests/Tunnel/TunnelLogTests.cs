@@ -136,4 +136,44 @@ public class TunnelLogTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Snmp_logger_appends_a_record_every_period_to_the_time_formatted_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("kcptun-snmplog-").FullName;
+        try
+        {
+            var time = new ManualTimeProvider();
+            using var stop = new CancellationTokenSource();
+            var logger = SnmpCsvLogger.RunAsync(directory + "/snmp-20060102.log", 60, new TunnelLog(TextWriter.Null), time, stop.Token);
+            var file = directory + "/" + GoTimeLayout.Format(time.GetLocalNow(), "snmp-20060102.log");
+            time.Advance(TimeSpan.FromSeconds(59));
+            Assert.False(File.Exists(file));
+            time.Advance(TimeSpan.FromSeconds(1));
+            await TunnelTests.WaitUntil(() => LineCount(file) == 2);
+            time.Advance(TimeSpan.FromSeconds(60));
+            await TunnelTests.WaitUntil(() => LineCount(file) == 3);
+            Assert.StartsWith("Unix,BytesSent,", File.ReadAllLines(file)[0], StringComparison.Ordinal);
+            await stop.CancelAsync();
+            await logger.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    // The logger may be appending while we look: a failed or partial read just means "not yet".
+    private static int LineCount(string file)
+    {
+        try
+        {
+            var text = File.ReadAllText(file);
+            return text.EndsWith('\n') ? text.Count(c => c == '\n') : -1;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
 }
