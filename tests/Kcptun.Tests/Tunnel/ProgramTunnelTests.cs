@@ -39,6 +39,32 @@ public class ProgramTunnelTests
         Assert.Equal(8, text.Split('\n').Count(l => l.Contains("(detected: compressed, smux v2)", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Pprof_and_negative_ratelimit_are_explained_in_the_log_and_shutdown_exits_zero()
+    {
+        var text = new StringWriter();
+        var log = TextWriter.Synchronized(text);
+        using var stop = new CancellationTokenSource();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var exit = TunnelProgram.RunServerAsync(
+            ["-l", "127.0.0.1:0", "--pprof", "--ratelimit", "-5", "--crypt", "none"],
+            new ProgramContext { Out = log, Error = log, Environment = _ => null, HandleSignals = false, Shutdown = stop.Token, Listening = _ => ready.TrySetResult() });
+        await Task.WhenAny(ready.Task, exit).WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Success, await exit.WaitAsync(TimeSpan.FromSeconds(30)));
+        string output;
+        lock (log)
+        {
+            output = text.ToString();
+        }
+
+        Assert.Contains(" ratelimit -5 is negative, falling back to 0\n", output, StringComparison.Ordinal);
+        Assert.Contains(" ratelimit: 0\n", output, StringComparison.Ordinal);
+        Assert.Contains(" pprof: not available in the .NET build; --pprof is accepted and ignored", output, StringComparison.Ordinal);
+        Assert.Contains(" initiating key derivation\n", output, StringComparison.Ordinal);
+        Assert.Contains(" key derivation done\n", output, StringComparison.Ordinal);
+    }
+
     // Two consecutive free UDP ports are not guaranteed: probe a few times.
     private static async Task<(Task<int> Exit, (TextWriter Writer, StringWriter Text) Log, string Ports)> StartServerOnTwoPortsAsync(EchoTarget target, CancellationToken stop)
     {
