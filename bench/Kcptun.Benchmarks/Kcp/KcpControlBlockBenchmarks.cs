@@ -13,6 +13,10 @@ public class KcpControlBlockBenchmarks
     private const int Window = 1024;
     private const uint Conv = 0x12345678;
     private KcpControlBlock _sender = null!;
+    private KcpControlBlock _receiver = null!;
+    private byte[] _pushData = null!;
+    private byte[] _pushDatagram = null!;
+    private byte[] _readBuffer = null!;
     private byte[] _data = null!;
     private byte[][] _ackDatagrams = null!;
     private byte[] _unaDatagram = null!;
@@ -29,6 +33,18 @@ public class KcpControlBlockBenchmarks
         _data = new byte[_sender.Mss * Window];
         _ackDatagrams = BuildAckDatagrams(_sender.Mtu);
         _unaDatagram = new byte[KcpSegmentHeader.Size];
+
+        // Open the peer's window (rmt_wnd starts at 32) so a whole 1024-segment window is admitted.
+        new KcpSegmentHeader(Conv, KcpCommand.WindowTell, 0, Window, 0, 0, 0, 0).Write(_unaDatagram);
+        _sender.Input(_unaDatagram, true, false, 0);
+
+        _receiver = new KcpControlBlock(Conv, (_, length) => _bytesOut += length) { StreamMode = true };
+        _receiver.SetNoDelay(1, 10, 2, 1);
+        _receiver.SetWindowSize(Window, Window);
+        _receiver.SetMtu(1350);
+        _pushData = new byte[_receiver.Mss];
+        _pushDatagram = new byte[KcpSegmentHeader.Size + _pushData.Length];
+        _readBuffer = new byte[65536];
     }
 
     /// <summary>Queue 1024 segments, flush them (1024 PUSH into ~1024 datagrams), then one una clears the window.</summary>
@@ -54,6 +70,46 @@ public class KcpControlBlockBenchmarks
 
         ClearWindow();
         return _bytesOut;
+    }
+
+    /// <summary>A timer or write flush with 1024 segments in flight and nothing due: the cost of kcp-go's full scan.</summary>
+    [Benchmark(OperationsPerInvoke = Window)]
+    public uint FlushIdleWithFullWindowInFlight()
+    {
+        if (_sender.WaitingToSend == 0)
+        {
+            SendAndFlush();
+        }
+
+        uint next = 0;
+        for (var i = 0; i < Window; i++)
+        {
+            next += _sender.Flush(false, _now);
+        }
+
+        return next;
+    }
+
+    /// <summary>Receive side: 1024 PUSH datagrams in order, read out, then one flush of the ACKs (per segment).</summary>
+    [Benchmark(OperationsPerInvoke = Window)]
+    public long InputFullWindowAndRead()
+    {
+        var first = _receiver.ReceiveNext;
+        for (var i = 0; i < Window; i++)
+        {
+            new KcpSegmentHeader(Conv, KcpCommand.Push, 0, Window, _now, first + (uint)i, 0, (uint)_pushData.Length).Write(_pushDatagram);
+            _receiver.Input(_pushDatagram, true, false, _now);
+        }
+
+        long read = 0;
+        int r;
+        while ((r = _receiver.Receive(_readBuffer)) > 0)
+        {
+            read += r;
+        }
+
+        _receiver.Flush(false, ++_now);
+        return read;
     }
 
     private uint SendAndFlush()
