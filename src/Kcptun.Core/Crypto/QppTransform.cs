@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Kcptun.Crypto;
 
@@ -25,32 +26,89 @@ public sealed class QppTransform
     /// <summary>Bytes processed so far.</summary>
     public long Count { get; private set; }
 
-    /// <summary>Encrypts <paramref name="data"/> in place (the writing side).</summary>
-    public void Encrypt(Span<byte> data) => Apply(data, encrypt: true);
-
-    /// <summary>Decrypts <paramref name="data"/> in place (the reading side).</summary>
-    public void Decrypt(Span<byte> data) => Apply(data, encrypt: false);
-
     internal (ulong S0, ulong S1, ulong S2, ulong S3, ulong Word) State => (_s0, _s1, _s2, _s3, _word);
 
-    private void Apply(Span<byte> data, bool encrypt)
+    /// <summary>Encrypts <paramref name="data"/> in place (the writing side): c = pad[b ^ r].</summary>
+    public void Encrypt(Span<byte> data)
     {
-        int padCount = _pads.PadCount;
-        ReadOnlySpan<byte> pads = encrypt ? _pads.Pads : _pads.ReversePads;
-        ReadOnlySpan<byte> pad = pads.Slice((int)((_word & 0xFFFF) % (uint)padCount) * QuantumPermutationPad.PadSize, QuantumPermutationPad.PadSize);
-        for (int k = 0; k < data.Length; k++)
+        ReadOnlySpan<byte> pads = _pads.Pads;
+        int k = 0;
+
+        // Finish the current word byte by byte, then whole words, then start the next word.
+        for (; k < data.Length && _position != 0; k++)
         {
-            byte r = (byte)(_word >> (8 * _position));
-            data[k] = encrypt ? pad[data[k] ^ r] : (byte)(pad[data[k]] ^ r);
-            if (++_position == 8)
+            data[k] = Pad(pads)[data[k] ^ (byte)(_word >> (8 * _position))];
+            Advance();
+        }
+
+        for (; k + 8 <= data.Length; k += 8)
+        {
+            ReadOnlySpan<byte> pad = Pad(pads);
+            ulong w = _word;
+            Span<byte> eight = data.Slice(k, 8);
+            for (int i = 0; i < 8; i++)
             {
-                _position = 0;
-                _word = Next();
-                pad = pads.Slice((int)((_word & 0xFFFF) % (uint)padCount) * QuantumPermutationPad.PadSize, QuantumPermutationPad.PadSize);
+                eight[i] = pad[eight[i] ^ (byte)(w >> (8 * i))];
             }
+
+            _word = Next();
+        }
+
+        for (; k < data.Length; k++)
+        {
+            data[k] = Pad(pads)[data[k] ^ (byte)(_word >> (8 * _position))];
+            Advance();
         }
 
         Count += data.Length;
+    }
+
+    /// <summary>Decrypts <paramref name="data"/> in place (the reading side): b = rpad[c] ^ r.</summary>
+    public void Decrypt(Span<byte> data)
+    {
+        ReadOnlySpan<byte> pads = _pads.ReversePads;
+        int k = 0;
+        for (; k < data.Length && _position != 0; k++)
+        {
+            data[k] = (byte)(Pad(pads)[data[k]] ^ (byte)(_word >> (8 * _position)));
+            Advance();
+        }
+
+        for (; k + 8 <= data.Length; k += 8)
+        {
+            ReadOnlySpan<byte> pad = Pad(pads);
+            ulong w = _word;
+            Span<byte> eight = data.Slice(k, 8);
+            for (int i = 0; i < 8; i++)
+            {
+                eight[i] = (byte)(pad[eight[i]] ^ (byte)(w >> (8 * i)));
+            }
+
+            _word = Next();
+        }
+
+        for (; k < data.Length; k++)
+        {
+            data[k] = (byte)(Pad(pads)[data[k]] ^ (byte)(_word >> (8 * _position)));
+            Advance();
+        }
+
+        Count += data.Length;
+    }
+
+    /// <summary>The pad the current word selects.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<byte> Pad(ReadOnlySpan<byte> pads) =>
+        pads.Slice((int)((_word & 0xFFFF) % (uint)_pads.PadCount) * QuantumPermutationPad.PadSize, QuantumPermutationPad.PadSize);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Advance()
+    {
+        if (++_position == 8)
+        {
+            _position = 0;
+            _word = Next();
+        }
     }
 
     /// <summary>xoshiro256**.</summary>

@@ -7,7 +7,7 @@ namespace Kcptun.Crypto;
 /// <summary>
 /// Latest kcptun's QPP (PROTOCOL.md 11.4, xtaci/qpp 1.1.25): a set of byte permutations derived from the raw
 /// <c>--key</c> string, applied to smux stream payloads through a per-direction <see cref="QppTransform"/>.
-/// Build one per process (pad generation costs tens of milliseconds); it is immutable and shared by all streams.
+/// Build one per process (pad generation: about 25,000 AES blocks per pad); it is immutable and shared by all streams.
 /// </summary>
 public sealed class QuantumPermutationPad
 {
@@ -40,13 +40,12 @@ public sealed class QuantumPermutationPad
 
         _pads = new byte[padCount * PadSize];
         _reversePads = new byte[padCount * PadSize];
-        var keys = new Aes[ChunkCount];
+        var keys = new BlockFunction[ChunkCount];
         try
         {
             for (int i = 0; i < ChunkCount; i++)
             {
-                keys[i] = Aes.Create();
-                keys[i].Key = Rfc2898DeriveBytes.Pbkdf2(chunks.Slice(i * ChunkSize, ChunkSize), s_shuffleSalt, 128, HashAlgorithmName.SHA1, 32);
+                keys[i] = AesNiBlock.Create(Rfc2898DeriveBytes.Pbkdf2(chunks.Slice(i * ChunkSize, ChunkSize), s_shuffleSalt, 128, HashAlgorithmName.SHA1, 32));
             }
 
             for (int p = 0; p < padCount; p++)
@@ -64,7 +63,7 @@ public sealed class QuantumPermutationPad
         {
             foreach (var key in keys)
             {
-                key?.Dispose();
+                (key as IDisposable)?.Dispose();
             }
         }
 
@@ -121,7 +120,7 @@ public sealed class QuantumPermutationPad
     }
 
     /// <summary>Fisher-Yates over the identity, driven by HMAC-SHA256 re-encrypted with the 7 AES keys per step.</summary>
-    private static void Shuffle(Span<byte> pad, ReadOnlySpan<byte> chunk, int padNumber, Aes[] keys)
+    private static void Shuffle(Span<byte> pad, ReadOnlySpan<byte> chunk, int padNumber, BlockFunction[] keys)
     {
         for (int x = 0; x < PadSize; x++)
         {
@@ -133,9 +132,11 @@ public sealed class QuantumPermutationPad
         HMACSHA256.HashData(chunk, Encoding.ASCII.GetBytes("QPP_" + Convert.ToString(padNumber, 2)), h);
         for (int i = PadSize - 1; i >= 1; i--)
         {
-            foreach (Aes key in keys)
+            foreach (BlockFunction key in keys)
             {
-                key.EncryptEcb(h, next, PaddingMode.None); // both 16-byte halves, independently
+                // AES-ECB of both 16-byte halves, independently.
+                key.EncryptBlock(h[..16], next[..16]);
+                key.EncryptBlock(h[16..], next[16..]);
                 next.CopyTo(h);
             }
 
