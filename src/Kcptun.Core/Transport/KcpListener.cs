@@ -101,16 +101,8 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         }
 
         SnmpCounters global = SnmpCounters.Global;
-        if (!_opener.TryOpen(datagram, out Range range))
+        if (!PacketPipeline.TryOpen(_opener, datagram, Counters, out Span<byte> payload))
         {
-            TransportCounters.Increment(ref Counters.InCsumErrors, ref global.InCsumErrors);
-            return;
-        }
-
-        Span<byte> payload = datagram[range];
-        if (payload.Length < PacketPipeline.KcpOverhead)
-        {
-            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
             return;
         }
 

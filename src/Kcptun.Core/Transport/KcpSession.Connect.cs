@@ -85,16 +85,8 @@ public sealed partial class KcpSession : IDatagramReceiver
             return;
         }
 
-        if (!_protection.TryOpen(datagram, out Range range))
+        if (!PacketPipeline.TryOpen(_protection, datagram, Counters, out Span<byte> payload))
         {
-            TransportCounters.Increment(ref Counters.InCsumErrors, ref global.InCsumErrors);
-            return;
-        }
-
-        Span<byte> payload = datagram[range];
-        if (payload.Length < PacketPipeline.KcpOverhead)
-        {
-            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
             return;
         }
 

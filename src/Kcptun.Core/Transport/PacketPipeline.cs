@@ -98,6 +98,30 @@ internal sealed class PacketPipeline
     }
 
     /// <summary>
+    /// Receive steps 1 and 2 (PROTOCOL.md section 4.5): opens a datagram in place and requires a whole segment header
+    /// after the protection header. False (counted as InCsumErrors or InErrs) means drop.
+    /// </summary>
+    public static bool TryOpen(PacketProtection protection, Span<byte> datagram, SnmpCounters counters, out Span<byte> payload)
+    {
+        SnmpCounters global = SnmpCounters.Global;
+        if (!protection.TryOpen(datagram, out Range range))
+        {
+            TransportCounters.Increment(ref counters.InCsumErrors, ref global.InCsumErrors);
+            payload = default;
+            return false;
+        }
+
+        payload = datagram[range];
+        if (payload.Length < KcpOverhead)
+        {
+            TransportCounters.Increment(ref counters.InErrs, ref global.InErrs);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Reads the conversation and the first segment's sn of an opened payload (PROTOCOL.md section 6.12 step 2).
     /// False for parity packets and data packets too short to hold a segment.
     /// </summary>
