@@ -143,18 +143,49 @@ public class SmuxSessionTests
     }
 
     [Fact]
-    public async Task Keepalive_keeps_a_live_pair_open()
+    public async Task Keepalive_keeps_a_live_pair_open_and_closes_it_once_silent()
     {
+        // Timers fire on command, so the test is deterministic however busy the machine is.
+        var time = new ManualTimeProvider();
+        var interval = TimeSpan.FromSeconds(10);
+        var timeout = TimeSpan.FromSeconds(30);
+        var config = new SmuxConfig { KeepAliveInterval = interval, KeepAliveTimeout = timeout };
         var (a, b) = DuplexPipeStream.CreatePair(record: true);
-        var config = new SmuxConfig { KeepAliveInterval = TimeSpan.FromMilliseconds(100), KeepAliveTimeout = TimeSpan.FromMilliseconds(300) };
-        await using var client = new SmuxSession(a, config, isClient: true);
-        await using var server = new SmuxSession(b, config, isClient: false);
+        await using var client = new SmuxSession(a, config, isClient: true, time);
+        await using var server = new SmuxSession(b, config, isClient: false, time);
         static int Nops(DuplexPipeStream end) => SmuxFrames.Parse(end.Written).Count(f => f.Header.Command == SmuxCommand.Nop);
 
-        // Eight intervals are more than two timeout periods.
-        await SmuxFrames.WaitUntilAsync(() => Nops(a) >= 8 && Nops(b) >= 8, "eight NOPs each way");
-        Assert.False(client.IsClosed);
-        Assert.False(server.IsClosed);
+        for (var period = 1; period <= 3; period++)
+        {
+            Assert.Equal(2, time.Fire(interval));
+            await SmuxFrames.WaitUntilAsync(() => Nops(a) == period && Nops(b) == period, "one NOP each way");
+            await RoundTripAsync(client, server); // frames are handled in order: both NOPs have arrived
+            Assert.Equal(2, time.Fire(timeout));
+            Assert.False(client.IsClosed);
+            Assert.False(server.IsClosed);
+        }
+
+        // Silence now (the round trip's FIN frames may still count for one period): a second check at most closes both.
+        await SmuxFrames.WaitUntilAsync(() => client.StreamCount == 0 && server.StreamCount == 0, "the FIN exchange");
+        time.Fire(timeout);
+        time.Fire(timeout);
+        await client.Closed.WaitAsync(Hard);
+        await server.Closed.WaitAsync(Hard);
+        // The first to time out closes the connection; the other may see that first.
+        Assert.Contains(new[] { client.CloseReason!.Message, server.CloseReason!.Message }, m => m.Contains("keepalive timeout", StringComparison.Ordinal));
+        Assert.Equal(0, time.Fire(interval)); // timers disposed
+    }
+
+    private static async Task RoundTripAsync(SmuxSession client, SmuxSession server)
+    {
+        var stream = await client.OpenStreamAsync();
+        await stream.WriteAsync(new byte[1]);
+        var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
+        await SmuxVectorTests.ReadExactlyAsync(accepted, 1);
+        await accepted.WriteAsync(new byte[1]);
+        await SmuxVectorTests.ReadExactlyAsync(stream, 1);
+        await accepted.DisposeAsync();
+        await stream.DisposeAsync();
     }
 
     [Fact]
@@ -245,6 +276,45 @@ public class SmuxSessionTests
         await raw.WriteAsync(Vectors.Hex("0201000003000000"));
         var error = await Assert.ThrowsAsync<SmuxException>(() => second.WaitAsync(Hard));
         Assert.Contains("window", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Queued_write_honours_cancellation_and_stream_dispose()
+    {
+        // The peer never reads: once the pipe is full the send loop is stuck and later writes stay queued.
+        var (a, raw) = DuplexPipeStream.CreatePair(pauseThreshold: 1024);
+        await using var client = new SmuxSession(a, Quiet, isClient: true);
+        var first = await client.OpenStreamAsync();
+        var second = await client.OpenStreamAsync();
+        var filling = first.WriteAsync(new byte[200000]).AsTask();
+
+        using var cts = new CancellationTokenSource();
+        var cancelled = second.WriteAsync(new byte[100000], cts.Token).AsTask();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Hard));
+
+        var disposed = second.WriteAsync(new byte[100000]).AsTask();
+        second.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => disposed.WaitAsync(Hard));
+        Assert.False(filling.IsCompleted);
+        Assert.Equal(1, client.StreamCount);
+        await client.DisposeAsync();
+        await Assert.ThrowsAsync<SmuxException>(() => filling.WaitAsync(Hard));
+        GC.KeepAlive(raw);
+    }
+
+    [Fact]
+    public async Task V2_dispose_releases_a_writer_waiting_for_the_window()
+    {
+        var (a, raw) = DuplexPipeStream.CreatePair(record: true, pauseThreshold: 1 << 22);
+        await using var client = new SmuxSession(a, Quiet with { Version = 2 }, isClient: true);
+        var stream = await client.OpenStreamAsync();
+        var write = stream.WriteAsync(new byte[SmuxStream.InitialPeerWindow + 1]).AsTask();
+        await SmuxFrames.WaitUntilAsync(() => PushedBytes(a) == SmuxStream.InitialPeerWindow, "the window to fill");
+        stream.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => write.WaitAsync(Hard));
+        await SmuxFrames.WaitUntilAsync(() => SmuxFrames.Parse(a.Written).Any(f => f.Header.Command == SmuxCommand.Fin), "FIN");
+        GC.KeepAlive(raw);
     }
 
     internal static int PushedBytes(DuplexPipeStream end) =>
