@@ -45,7 +45,11 @@ internal sealed class DatagramSocket : IDisposable
 
     public void StartReceiving(IDatagramReceiver receiver)
     {
-        _receiveLoop = Task.Run(() => ReceiveLoopAsync(receiver));
+        // A dedicated thread in a blocking receive, as kcp-go's reader goroutine: an async receive per datagram costs
+        // an epoll wake-up, a thread-pool hop and a continuation each time, which on a loaded machine delays the
+        // receiver's ACKs past the sender's RTO (spurious retransmissions, half the download rate).
+        _receiveLoop = Task.Factory.StartNew(() => ReceiveBlocking(receiver), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Sends one datagram; false when the OS refused it (the datagram is lost, KCP will resend).</summary>
@@ -69,7 +73,7 @@ internal sealed class DatagramSocket : IDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync(IDatagramReceiver receiver)
+    private void ReceiveBlocking(IDatagramReceiver receiver)
     {
         byte[] buffer = GC.AllocateUninitializedArray<byte>(KcpSessionOptions.MaxDatagramSize, pinned: true);
         var source = new SocketAddress(_socket.AddressFamily);
@@ -79,7 +83,7 @@ internal sealed class DatagramSocket : IDisposable
             int received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, source).ConfigureAwait(false);
+                received = _socket.ReceiveFrom(buffer, SocketFlags.None, source);
             }
             catch (SocketException e) when (IsPerDatagram(e.SocketErrorCode))
             {
