@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Interop.Tests.Transport;
+using Kcptun.Tests.Support;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Interop.Tests.Tunnel;
 
 /// <summary>
 /// One side ours (run in-process through <see cref="TunnelProgram"/>), the other the real Go binary, in front of a
-/// <see cref="RecordingEchoTarget"/>. Our side stops through its shutdown token (and must exit 0); the Go process is
+/// <see cref="EchoTarget"/>. Our side stops through its shutdown token (and must exit 0); the Go process is
 /// killed by PID.
 /// </summary>
 internal sealed class TunnelPair : IAsyncDisposable
@@ -22,13 +23,13 @@ internal sealed class TunnelPair : IAsyncDisposable
     private Task<int>? _ours;
     private GoKcptunProcess? _go;
 
-    private TunnelPair(RecordingEchoTarget target)
+    private TunnelPair(EchoTarget target)
     {
         Target = target;
         _ourLogWriter = TextWriter.Synchronized(_ourLog); // locks itself: read under the same lock below
     }
 
-    public RecordingEchoTarget Target { get; }
+    public EchoTarget Target { get; }
 
     /// <summary>The client's local TCP port, where the application connects.</summary>
     public int LocalPort { get; private set; }
@@ -49,7 +50,7 @@ internal sealed class TunnelPair : IAsyncDisposable
     /// <summary>Our client against the Go server.</summary>
     public static async Task<TunnelPair> OurClientAsync(string[] clientArgs, string[] serverArgs, CancellationToken ct)
     {
-        var pair = new TunnelPair(new RecordingEchoTarget());
+        var pair = new TunnelPair(new EchoTarget());
         try
         {
             // Go needs a concrete UDP port: one that was free a moment ago (the race with other tests is tiny).
@@ -70,7 +71,7 @@ internal sealed class TunnelPair : IAsyncDisposable
     /// <summary>The Go client against our server.</summary>
     public static async Task<TunnelPair> OurServerAsync(string[] serverArgs, string[] clientArgs, CancellationToken ct)
     {
-        var pair = new TunnelPair(new RecordingEchoTarget());
+        var pair = new TunnelPair(new EchoTarget());
         try
         {
             var listening = pair.StartOurs(TunnelProgram.RunServerAsync, ["-l", "127.0.0.1:0", "-t", pair.Target.Address, .. serverArgs]);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Kcptun.Tests.Support;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Tests.Tunnel;

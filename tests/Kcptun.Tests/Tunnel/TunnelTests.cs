@@ -1,3 +1,4 @@
+using Kcptun.Tests.Support;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Tests.Tunnel;

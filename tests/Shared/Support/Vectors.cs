@@ -1,8 +1,11 @@
 using System.Text.Json;
 
-namespace Kcptun.Interop.Tests.Support;
+namespace Kcptun.Tests.Support;
 
-/// <summary>Finds and loads the Go-produced test vectors in ../shared/spec/vectors beside the repository.</summary>
+/// <summary>
+/// Finds and loads the Go-produced test vectors in ../shared/spec/vectors beside the repository. Shared by both test
+/// projects (compiled into each from tests/Shared).
+/// </summary>
 public static class Vectors
 {
     private static readonly Lazy<string> s_directory = new(Locate);

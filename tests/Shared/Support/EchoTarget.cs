@@ -3,35 +3,39 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 
-namespace Kcptun.Interop.Tests.Tunnel;
+namespace Kcptun.Tests.Support;
 
 /// <summary>
-/// The tunnel's target: a loopback TCP echo service (port 0) that records the SHA-256 of everything each
-/// connection delivered, so a test can prove what crossed the tunnel, not only what came back.
+/// A tunnel's target: a loopback TCP echo service (port 0) that also records the SHA-256 of everything each
+/// connection sent, so a test can check what crossed the tunnel, not only what came back. Shared by both test
+/// projects (compiled into each from tests/Shared).
 /// </summary>
-internal sealed class RecordingEchoTarget : IAsyncDisposable
+internal sealed class EchoTarget : IAsyncDisposable
 {
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private readonly ConcurrentBag<Task> _connections = [];
+    private long _bytes;
 
-    public RecordingEchoTarget()
+    public EchoTarget()
     {
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen();
         _acceptLoop = AcceptAsync();
     }
 
-    public string Address => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndPoint!).Port}";
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
-    /// <summary>SHA-256 (hex) of what each finished connection received.</summary>
+    public string Address => $"127.0.0.1:{Port}";
+
+    /// <summary>SHA-256 (hex) of the bytes each finished connection received.</summary>
     public ConcurrentBag<string> Received { get; } = [];
+
+    public int Accepted => _connections.Count;
 
     /// <summary>Bytes received on all connections so far.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytes);
-
-    private long _bytes;
 
     public async ValueTask DisposeAsync()
     {
@@ -44,7 +48,7 @@ internal sealed class RecordingEchoTarget : IAsyncDisposable
 
     private async Task AcceptAsync()
     {
-        while (true)
+        while (!_stop.IsCancellationRequested)
         {
             Socket socket;
             try
