@@ -138,7 +138,7 @@ public sealed partial class KcpSession
                 data = data[piece.Length..];
             }
 
-            _kcp.Flush(false, KcpClock.Now);
+            FlushLocked();
         }
 
         SnmpCounters global = SnmpCounters.Global;

@@ -25,6 +25,8 @@ public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
     private readonly KcpListener? _listener;
     private readonly bool _ackNoDelay;
     private readonly Action<string>? _log;
+    private readonly SendPacer? _pacer;
+    private readonly WireSink _wire;
     private readonly AsyncSignal _readable = new();
     private readonly AsyncSignal _writable = new();
     private readonly SemaphoreSlim _readGate = new(1, 1);
@@ -44,6 +46,12 @@ public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
         _ackNoDelay = options.AckNoDelay;
         _log = options.Log;
         _protection = options.ProtectionFactory();
+        _wire = new WireSink(this);
+        if (options.RateLimit > 0)
+        {
+            _pacer = new SendPacer(options.RateLimit, options.TimeProvider);
+        }
+
         _pipeline = new PacketPipeline(_protection, options, Counters, this);
         _kcp = new KcpControlBlock(conversation, _pipeline.Output, _pipeline.ReservedSize, Counters);
 
@@ -115,9 +123,21 @@ public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
         }
     }
 
+    /// <summary>Datagrams waiting for pacing tokens (tests and diagnostics); 0 when unpaced.</summary>
+    internal int PacedBacklog
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pacer?.Queued ?? 0;
+            }
+        }
+    }
+
     long IScheduledUpdate.RunUpdate()
     {
-        uint delay;
+        long delay;
         bool writable;
         lock (_gate)
         {
@@ -126,7 +146,30 @@ public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
                 return -1;
             }
 
-            delay = _kcp.Flush(false, KcpClock.Now);
+            if (_pacer is null)
+            {
+                delay = _kcp.Flush(false, KcpClock.Now);
+            }
+            else
+            {
+                // Release what the bucket allows; flush KCP only once no backlog waits, then come back when the
+                // next waiting datagram fits or KCP wants its next update, whichever is sooner.
+                TimeSpan wait = _pacer.Drain(_wire);
+                if (_pacer.HasBacklog)
+                {
+                    delay = ToDelay(wait);
+                }
+                else
+                {
+                    delay = _kcp.Flush(false, KcpClock.Now);
+                    wait = _pacer.Drain(_wire);
+                    if (_pacer.HasBacklog)
+                    {
+                        delay = Math.Min(delay, ToDelay(wait));
+                    }
+                }
+            }
+
             writable = CanQueueLocked();
         }
 
@@ -138,7 +181,31 @@ public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
         return delay;
     }
 
+    private static long ToDelay(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds));
+
+    /// <summary>KCP's flush outside the scheduler (writes): skipped while paced datagrams wait, see <see cref="SendPacer"/>.</summary>
+    private void FlushLocked()
+    {
+        if (_pacer is null || !_pacer.HasBacklog)
+        {
+            _kcp.Flush(false, KcpClock.Now);
+        }
+    }
+
     void IDatagramSink.Send(ReadOnlySpan<byte> datagram)
+    {
+        if (_pacer is null)
+        {
+            SendNow(datagram);
+        }
+        else
+        {
+            // False only past the queue bound (see SendPacer): the datagram is dropped and KCP resends it.
+            _ = _pacer.Submit(datagram, _wire);
+        }
+    }
+
+    private void SendNow(ReadOnlySpan<byte> datagram)
     {
         if (_socket.TrySend(datagram, RemoteAddress, out SocketError error))
         {
@@ -178,6 +245,13 @@ public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
         lock (_gate)
         {
             _kcp.Flush(false, KcpClock.Now);
+            if (_pacer is not null)
+            {
+                // No scheduler update follows a close: what the bucket allows leaves now, the rest is dropped,
+                // like any data KCP still held unacknowledged.
+                _pacer.Drain(_wire);
+                _pacer.Clear();
+            }
         }
 
         TransportCounters.SessionClosed(Counters);
@@ -191,5 +265,11 @@ public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
         {
             _listener.Forget(this);
         }
+    }
+
+    /// <summary>The socket end of the send path, for the pacer to release datagrams through.</summary>
+    private sealed class WireSink(KcpSession session) : IDatagramSink
+    {
+        public void Send(ReadOnlySpan<byte> datagram) => session.SendNow(datagram);
     }
 }

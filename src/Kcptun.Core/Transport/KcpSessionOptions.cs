@@ -54,6 +54,15 @@ public sealed record KcpSessionOptions
     public int ParityShards { get; init; } = 3;
 
     /// <summary>
+    /// Outgoing pacing in bytes per second per session (<c>--ratelimit</c>, PROTOCOL.md section 6.14): a token bucket
+    /// with a burst of 64 full-size datagrams; datagrams over the budget wait in a bounded queue. 0: unpaced.
+    /// </summary>
+    public int RateLimit { get; init; }
+
+    /// <summary>The clock of the pacing token bucket (<see cref="RateLimit"/>); tests inject a fake one.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
     /// Creates the packet protection (cipher, nonce and CRC) of one session; called once per session and once per
     /// listener. Default: <c>none</c> (nonce and CRC, no encryption). Derive the key once outside the factory.
     /// </summary>
@@ -76,6 +85,8 @@ public sealed record KcpSessionOptions
         ArgumentOutOfRangeException.ThrowIfNegative(SocketBuffer, nameof(SocketBuffer));
         ArgumentOutOfRangeException.ThrowIfNegative(Dscp, nameof(Dscp));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Dscp, 255, nameof(Dscp));
+        ArgumentOutOfRangeException.ThrowIfNegative(RateLimit, nameof(RateLimit));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(ProtectionFactory, nameof(ProtectionFactory));
     }
 

@@ -29,6 +29,7 @@ internal static class TransportSettings
             SocketBuffer = options.SocketBuffer,
             DataShards = options.DataShards,
             ParityShards = options.ParityShards,
+            RateLimit = Math.Max(options.RateLimit, 0),
             ProtectionFactory = () => PacketProtection.Create(crypt, derivedKey, CryptNames.Generation),
             Log = log.Write,
         };

@@ -309,11 +309,6 @@ public static class TunnelProgram
         log.Write("initiating key derivation");
         var key = PacketProtection.DeriveKey(options.Key);
         log.Write("key derivation done");
-        if (options.RateLimit > 0)
-        {
-            log.Write($"ratelimit: {options.RateLimit} bytes/s requested, but packet pacing is not implemented in the .NET build yet; sending unpaced");
-        }
-
         return key;
     }
 
