@@ -1,9 +1,12 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Compression;
 using Kcptun.Crypto;
+using Kcptun.Interop.Tests.Support;
 using Kcptun.Interop.Tests.Transport;
 using Kcptun.Smux;
+using Kcptun.Tests.Support;
 using Kcptun.Transport;
 
 namespace Kcptun.Interop.Tests.Smux;
@@ -28,11 +31,11 @@ public sealed class GoServerSmuxInteropTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var ct = timeout.Token;
-        await using var echo = new TcpEchoServer();
+        await using var echo = new EchoTarget();
         var key = PacketProtection.DeriveKey(Key);
         for (var attempt = 1; ; attempt++)
         {
-            var port = GoKcptunProcess.FreeUdpPort();
+            var port = LoopbackPorts.Free(SocketType.Dgram);
             List<string> arguments =
             [
                 "--crypt", "none", "--key", Key, "--datashard", "0", "--parityshard", "0", "--smuxver", $"{smuxVersion}",

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Crypto;
+using Kcptun.Interop.Tests.Support;
 using Kcptun.Transport;
 
 namespace Kcptun.Interop.Tests.Transport;
@@ -50,7 +51,7 @@ public sealed class GoClientInteropTests
         byte[] data = RandomNumberGenerator.GetBytes(size);
         for (int attempt = 1; ; attempt++)
         {
-            int tcpPort = GoKcptunProcess.FreeTcpPort();
+            int tcpPort = LoopbackPorts.Free(SocketType.Stream);
             GoKcptunProcess client;
             try
             {

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Crypto;
+using Kcptun.Interop.Tests.Support;
+using Kcptun.Tests.Support;
 using Kcptun.Transport;
 
 namespace Kcptun.Interop.Tests.Transport;
@@ -33,12 +36,12 @@ public sealed class GoServerInteropTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         CancellationToken ct = timeout.Token;
-        await using var echo = new TcpEchoServer();
+        await using var echo = new EchoTarget();
         byte[] key = PacketProtection.DeriveKey(Key);
         byte[] data = RandomNumberGenerator.GetBytes(size);
         for (int attempt = 1; ; attempt++)
         {
-            int port = GoKcptunProcess.FreeUdpPort();
+            int port = LoopbackPorts.Free(SocketType.Dgram);
             using GoKcptunProcess server = await GoKcptunProcess.StartAsync(ServerProgram,
             [
                 "--crypt", crypt, "--key", Key, "--nocomp", "--datashard", $"{dataShards}", "--parityshard", $"{parityShards}",

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using Kcptun.Interop.Tests.Support;
 
 namespace Kcptun.Interop.Tests.Tunnel;
 
@@ -9,34 +6,13 @@ namespace Kcptun.Interop.Tests.Tunnel;
 /// One of our built programs (<c>src/Kcptun.*/bin/&lt;configuration&gt;/net10.0/kcptun-*</c>) as a real process: output
 /// captured, readiness by a log line, signals by <c>kill</c>, killed by PID on dispose.
 /// </summary>
-internal sealed class ProgramProcess : IDisposable
+internal sealed class ProgramProcess : CapturedProcess
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
     private readonly List<(string Marker, TaskCompletionSource Seen)> _waiters = [];
 
     private ProgramProcess(string path, IEnumerable<string> arguments)
+        : base(path, arguments)
     {
-        var start = new ProcessStartInfo(path) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _process = new Process { StartInfo = start };
-        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
-    }
-
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
     }
 
     /// <summary>Path of a built program of this repository, in the test assembly's configuration.</summary>
@@ -59,9 +35,7 @@ internal sealed class ProgramProcess : IDisposable
     public static ProgramProcess Start(string path, params string[] arguments)
     {
         var process = new ProgramProcess(path, arguments);
-        process._process.Start();
-        process._process.BeginErrorReadLine();
-        process._process.BeginOutputReadLine();
+        process.StartCapturing();
         return process;
     }
 
@@ -69,9 +43,9 @@ internal sealed class ProgramProcess : IDisposable
     public async Task WaitForAsync(string marker, TimeSpan timeout)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_output)
+        lock (Gate)
         {
-            if (_output.ToString().Contains(marker, StringComparison.Ordinal))
+            if (Log.Contains(marker, StringComparison.Ordinal))
             {
                 return;
             }
@@ -79,66 +53,32 @@ internal sealed class ProgramProcess : IDisposable
             _waiters.Add((marker, seen));
         }
 
-        var exited = _process.WaitForExitAsync();
+        var exited = Process.WaitForExitAsync();
         var first = await Task.WhenAny(seen.Task, exited).WaitAsync(timeout);
-        Assert.True(first == seen.Task, $"exited before \"{marker}\":\n{Output}");
+        Assert.True(first == seen.Task, $"exited before \"{marker}\":\n{Log}");
     }
 
     /// <summary>Sends a signal with kill(1) and returns at once.</summary>
     public void Signal(string name)
     {
-        using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + name, Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit(5000);
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        await _process.WaitForExitAsync().WaitAsync(timeout);
-        _process.WaitForExit(); // drain redirected output
-        return _process.ExitCode;
+        await Process.WaitForExitAsync().WaitAsync(timeout);
+        Process.WaitForExit(); // drain redirected output
+        return Process.ExitCode;
     }
 
-    public void Dispose()
+    protected override void OnLine(string line)
     {
-        try
+        foreach (var (marker, seen) in _waiters)
         {
-            if (!_process.HasExited)
+            if (line.Contains(marker, StringComparison.Ordinal))
             {
-                _process.Kill();
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started.
-        }
-
-        _process.Dispose();
-    }
-
-    public static int FreePort(SocketType type)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, type, type == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-            foreach (var (marker, seen) in _waiters)
-            {
-                if (line.Contains(marker, StringComparison.Ordinal))
-                {
-                    seen.TrySetResult();
-                }
+                seen.TrySetResult();
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Kcptun.Interop.Tests.Support;
 
 namespace Kcptun.Interop.Tests.Tunnel;
 
@@ -36,8 +37,8 @@ public sealed class QuickStartTests : IAsyncDisposable
         _service.Listen();
         _serviceLoop = ServeHttpAsync();
         var servicePort = ((IPEndPoint)_service.LocalEndPoint!).Port;
-        var udpPort = ProgramProcess.FreePort(SocketType.Dgram);
-        var tcpPort = ProgramProcess.FreePort(SocketType.Stream);
+        var udpPort = LoopbackPorts.Free(SocketType.Dgram);
+        var tcpPort = LoopbackPorts.Free(SocketType.Stream);
 
         // README: kcptun-server -t 127.0.0.1:8388 -l :4000 -mode fast2 / kcptun-client -r SERVER:4000 -l :8388 -mode fast2
         using var server = ProgramProcess.Start(ProgramProcess.Locate("Kcptun.Server", "kcptun-server"), "-t", $"127.0.0.1:{servicePort}", "-l", $":{udpPort}", "-mode", "fast2");
@@ -57,7 +58,7 @@ public sealed class QuickStartTests : IAsyncDisposable
         server.Signal("INT");
         Assert.Equal(0, await client.WaitForExitAsync(s_timeout));
         Assert.Equal(0, await server.WaitForExitAsync(s_timeout));
-        Assert.Matches(@"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d stream opened in: 127\.0\.0\.1:\d+ out: 127\.0\.0\.1:\d+\(3\)", client.Output);
+        Assert.Matches(@"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d stream opened in: 127\.0\.0\.1:\d+ out: 127\.0\.0\.1:\d+\(3\)", client.Log);
     }
 
     [Fact]
@@ -65,8 +66,8 @@ public sealed class QuickStartTests : IAsyncDisposable
     {
         using var client = ProgramProcess.Start(ProgramProcess.Locate("Kcptun.Client", "kcptun-client"), "--crypt", "rot13", "--conn", "0");
         Assert.Equal(1, await client.WaitForExitAsync(s_timeout));
-        Assert.Contains("--crypt: unknown cipher \"rot13\"; valid values:", client.Output, StringComparison.Ordinal);
-        Assert.Contains("--conn must be greater than 0", client.Output, StringComparison.Ordinal);
+        Assert.Contains("--crypt: unknown cipher \"rot13\"; valid values:", client.Log, StringComparison.Ordinal);
+        Assert.Contains("--conn must be greater than 0", client.Log, StringComparison.Ordinal);
     }
 
     // A minimal HTTP/1.0 service: read the request head, answer with the body, close.

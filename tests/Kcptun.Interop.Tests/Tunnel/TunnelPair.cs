@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Kcptun.Interop.Tests.Support;
 using Kcptun.Interop.Tests.Transport;
 using Kcptun.Tests.Support;
 using Kcptun.Tunnel;
@@ -54,7 +55,7 @@ internal sealed class TunnelPair : IAsyncDisposable
         try
         {
             // Go needs a concrete UDP port: one that was free a moment ago (the race with other tests is tiny).
-            var port = GoKcptunProcess.FreeUdpPort();
+            var port = LoopbackPorts.Free(SocketType.Dgram);
             pair._go = await GoKcptunProcess.StartAsync(GoServer, ["-t", pair.Target.Address, "-l", $"127.0.0.1:{port}", .. serverArgs], "key derivation done", ct);
             var listening = pair.StartOurs(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. clientArgs]);
             var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
@@ -76,7 +77,7 @@ internal sealed class TunnelPair : IAsyncDisposable
         {
             var listening = pair.StartOurs(TunnelProgram.RunServerAsync, ["-l", "127.0.0.1:0", "-t", pair.Target.Address, .. serverArgs]);
             var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
-            pair.LocalPort = GoKcptunProcess.FreeTcpPort();
+            pair.LocalPort = LoopbackPorts.Free(SocketType.Stream);
             pair._go = await GoKcptunProcess.StartAsync(GoClient, ["-l", $"127.0.0.1:{pair.LocalPort}", "-r", address, .. clientArgs], "key derivation done", ct);
             return pair;
         }
