@@ -1,9 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Compression;
 using Kcptun.Crypto;
-using Kcptun.Interop.Tests.Support;
 using Kcptun.Interop.Tests.Transport;
 using Kcptun.Smux;
 using Kcptun.Tests.Support;
@@ -17,7 +15,6 @@ namespace Kcptun.Interop.Tests.Smux;
 /// </summary>
 public sealed class GoServerSmuxInteropTests
 {
-    private const string ServerProgram = "/usr/bin/kcptun-server";
     private const string Key = "smux interop";
     private const int Streams = 8;
     private const int BytesPerStream = 8 * 1024 * 1024;
@@ -33,50 +30,42 @@ public sealed class GoServerSmuxInteropTests
         var ct = timeout.Token;
         await using var echo = new EchoTarget();
         var key = PacketProtection.DeriveKey(Key);
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = LoopbackPorts.Free(SocketType.Dgram);
-            List<string> arguments =
-            [
-                "--crypt", "none", "--key", Key, "--datashard", "0", "--parityshard", "0", "--smuxver", $"{smuxVersion}",
-                "-t", $"127.0.0.1:{echo.Port}", "-l", $"127.0.0.1:{port}",
-            ];
-            if (!snappy)
+        await GoKcptunProcess.RunAgainstServerAsync(port =>
             {
-                arguments.Add("--nocomp");
-            }
+                List<string> arguments =
+                [
+                    "--crypt", "none", "--key", Key, "--datashard", "0", "--parityshard", "0", "--smuxver", $"{smuxVersion}",
+                    "-t", $"127.0.0.1:{echo.Port}", "-l", $"127.0.0.1:{port}",
+                ];
+                if (!snappy)
+                {
+                    arguments.Add("--nocomp");
+                }
 
-            using var server = await GoKcptunProcess.StartAsync(ServerProgram, arguments, "key derivation done", ct);
-            var options = new KcpSessionOptions
+                return arguments;
+            },
+            async (server, port, attemptToken) =>
             {
-                DataShards = 0,
-                ParityShards = 0,
-                SendWindow = 1024,
-                ReceiveWindow = 1024,
-                ProtectionFactory = () => PacketProtection.Create("none", key, WireGeneration.Debian),
-            };
-            var kcp = await KcpSession.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), options, ct);
-            Stream connection = snappy ? new SnappyFramingStream(kcp) : kcp;
-            var config = new SmuxConfig { Version = smuxVersion, MaxReceiveBuffer = 4194304, MaxStreamBuffer = 2097152 };
-            await using var session = new SmuxSession(connection, config, isClient: true);
-            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            _ = server.Exited.ContinueWith(_ => attemptTimeout.Cancel(), TaskScheduler.Default);
-            try
-            {
-                var results = await Task.WhenAll(Enumerable.Range(0, Streams).Select(_ => EchoOneAsync(session, attemptTimeout.Token)));
+                var options = new KcpSessionOptions
+                {
+                    DataShards = 0,
+                    ParityShards = 0,
+                    SendWindow = 1024,
+                    ReceiveWindow = 1024,
+                    ProtectionFactory = () => PacketProtection.Create("none", key, WireGeneration.Debian),
+                };
+                var kcp = await KcpSession.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), options, ct);
+                Stream connection = snappy ? new SnappyFramingStream(kcp) : kcp;
+                var config = new SmuxConfig { Version = smuxVersion, MaxReceiveBuffer = 4194304, MaxStreamBuffer = 2097152 };
+                await using var session = new SmuxSession(connection, config, isClient: true);
+                var results = await Task.WhenAll(Enumerable.Range(0, Streams).Select(_ => EchoOneAsync(session, attemptToken)));
                 Assert.All(results, r => Assert.Equal(r.Sent, r.Received));
-            }
-            catch (OperationCanceledException) when (attempt < 3 && !ct.IsCancellationRequested && server.LostPortRace)
-            {
-                continue; // Another process took the port between our probe and the server's bind.
-            }
 
-            Assert.False(session.IsClosed, session.CloseReason?.Message);
-            Assert.Equal(0, kcp.Counters.InCsumErrors);
-            Assert.False(server.HasExited, server.Log);
-            Assert.DoesNotContain("invalid protocol", server.Log, StringComparison.Ordinal);
-            return;
-        }
+                Assert.False(session.IsClosed, session.CloseReason?.Message);
+                Assert.Equal(0, kcp.Counters.InCsumErrors);
+                Assert.False(server.HasExited, server.Log);
+                Assert.DoesNotContain("invalid protocol", server.Log, StringComparison.Ordinal);
+            }, ct);
     }
 
     private static async Task<(string Sent, string Received)> EchoOneAsync(SmuxSession session, CancellationToken ct)

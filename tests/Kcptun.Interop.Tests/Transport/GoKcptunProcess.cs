@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Kcptun.Interop.Tests.Support;
 
 namespace Kcptun.Interop.Tests.Transport;
@@ -8,6 +9,8 @@ namespace Kcptun.Interop.Tests.Transport;
 /// </summary>
 internal sealed class GoKcptunProcess : CapturedProcess
 {
+    public const string ServerProgram = "/usr/bin/kcptun-server";
+
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _readyMarker;
 
@@ -48,6 +51,32 @@ internal sealed class GoKcptunProcess : CapturedProcess
         if (line.Contains(_readyMarker, StringComparison.Ordinal))
         {
             _ready.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Starts the Go <c>kcptun-server</c> on a free loopback UDP port (<paramref name="arguments"/> get the port) and runs
+    /// <paramref name="attempt"/> against it with a token that is also cancelled when the server exits. When that
+    /// cancellation came from losing the port to another process between probe and bind, it tries again (3 attempts).
+    /// </summary>
+    public static async Task RunAgainstServerAsync(Func<int, IEnumerable<string>> arguments,
+        Func<GoKcptunProcess, int, CancellationToken, Task> attempt, CancellationToken ct)
+    {
+        for (int number = 1; ; number++)
+        {
+            int port = LoopbackPorts.Free(SocketType.Dgram);
+            using GoKcptunProcess server = await StartAsync(ServerProgram, arguments(port), "key derivation done", ct);
+            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            _ = server.Exited.ContinueWith(_ => attemptTimeout.Cancel(), TaskScheduler.Default);
+            try
+            {
+                await attempt(server, port, attemptTimeout.Token);
+                return;
+            }
+            catch (OperationCanceledException) when (number < 3 && !ct.IsCancellationRequested && server.LostPortRace)
+            {
+                // Another process took the port between our probe and the server's bind.
+            }
         }
     }
 }

@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Crypto;
-using Kcptun.Interop.Tests.Support;
 using Kcptun.Tests.Support;
 using Kcptun.Transport;
 
@@ -14,7 +12,6 @@ namespace Kcptun.Interop.Tests.Transport;
 /// </summary>
 public sealed class GoServerInteropTests
 {
-    private const string ServerProgram = "/usr/bin/kcptun-server";
     private const string Key = "interop key";
     private const int MiB = 1024 * 1024;
 
@@ -39,46 +36,33 @@ public sealed class GoServerInteropTests
         await using var echo = new EchoTarget();
         byte[] key = PacketProtection.DeriveKey(Key);
         byte[] data = RandomNumberGenerator.GetBytes(size);
-        for (int attempt = 1; ; attempt++)
-        {
-            int port = LoopbackPorts.Free(SocketType.Dgram);
-            using GoKcptunProcess server = await GoKcptunProcess.StartAsync(ServerProgram,
+        await GoKcptunProcess.RunAgainstServerAsync(port =>
             [
                 "--crypt", crypt, "--key", Key, "--nocomp", "--datashard", $"{dataShards}", "--parityshard", $"{parityShards}",
                 "--smuxver", "1", "-t", $"127.0.0.1:{echo.Port}", "-l", $"127.0.0.1:{port}",
-            ], "key derivation done", ct);
+            ],
+            async (server, port, attemptToken) =>
+            {
+                var options = new KcpSessionOptions
+                {
+                    DataShards = dataShards,
+                    ParityShards = parityShards,
+                    SendWindow = 1024,
+                    ReceiveWindow = 1024,
+                    ProtectionFactory = () => PacketProtection.Create(crypt, key, WireGeneration.Debian),
+                };
+                await using KcpSession session = await KcpSession.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), options, ct);
+                byte[] echoed = await SmuxEcho.RunAsync(session, data, 16 * 1024, attemptToken);
 
-            var options = new KcpSessionOptions
-            {
-                DataShards = dataShards,
-                ParityShards = parityShards,
-                SendWindow = 1024,
-                ReceiveWindow = 1024,
-                ProtectionFactory = () => PacketProtection.Create(crypt, key, WireGeneration.Debian),
-            };
-            await using KcpSession session = await KcpSession.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), options, ct);
-            using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            _ = server.Exited.ContinueWith(_ => attemptTimeout.Cancel(), TaskScheduler.Default);
-            byte[] echoed;
-            try
-            {
-                echoed = await SmuxEcho.RunAsync(session, data, 16 * 1024, attemptTimeout.Token);
-            }
-            catch (OperationCanceledException) when (attempt < 3 && !ct.IsCancellationRequested && server.LostPortRace)
-            {
-                continue; // Another process took the port between our probe and the server's bind.
-            }
+                Assert.True(SHA256.HashData(data).AsSpan().SequenceEqual(echoed), "echoed data differs");
+                if (crypt != "sm4")
+                {
+                    Assert.Equal(0, session.Counters.InCsumErrors);
+                }
 
-            Assert.True(SHA256.HashData(data).AsSpan().SequenceEqual(echoed), "echoed data differs");
-            if (crypt != "sm4")
-            {
-                Assert.Equal(0, session.Counters.InCsumErrors);
-            }
-
-            Assert.Equal(0, session.Counters.KcpInErrors);
-            Assert.Equal(0, session.Counters.InErrs);
-            Assert.False(server.HasExited, server.Log);
-            return;
-        }
+                Assert.Equal(0, session.Counters.KcpInErrors);
+                Assert.Equal(0, session.Counters.InErrs);
+                Assert.False(server.HasExited, server.Log);
+            }, ct);
     }
 }
