@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Kcptun.Compression;
 using Kcptun.Crypto;
+using Kcptun.Interop.Tests.Support;
 using Kcptun.Interop.Tests.Transport;
 using Kcptun.Smux;
 using Kcptun.Tests.Support;
@@ -46,14 +47,7 @@ public sealed class GoServerSmuxInteropTests
             },
             async (server, port, attemptToken) =>
             {
-                var options = new KcpSessionOptions
-                {
-                    DataShards = 0,
-                    ParityShards = 0,
-                    SendWindow = 1024,
-                    ReceiveWindow = 1024,
-                    ProtectionFactory = () => PacketProtection.Create("none", key, WireGeneration.Debian),
-                };
+                var options = InteropSessions.Options("none", key, 0, 0);
                 var kcp = await KcpSession.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), options, ct);
                 Stream connection = snappy ? new SnappyFramingStream(kcp) : kcp;
                 var config = new SmuxConfig { Version = smuxVersion, MaxReceiveBuffer = 4194304, MaxStreamBuffer = 2097152 };

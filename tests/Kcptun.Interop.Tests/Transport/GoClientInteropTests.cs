@@ -38,14 +38,7 @@ public sealed class GoClientInteropTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         CancellationToken ct = timeout.Token;
         byte[] key = PacketProtection.DeriveKey(Key);
-        var options = new KcpSessionOptions
-        {
-            DataShards = dataShards,
-            ParityShards = parityShards,
-            SendWindow = 1024,
-            ReceiveWindow = 1024,
-            ProtectionFactory = () => PacketProtection.Create(crypt, key, WireGeneration.Debian),
-        };
+        var options = InteropSessions.Options(crypt, key, dataShards, parityShards);
         await using KcpListener listener = KcpListener.Start(new IPEndPoint(IPAddress.Loopback, 0), options);
         int udpPort = ((IPEndPoint)listener.LocalEndPoint).Port;
         byte[] data = RandomNumberGenerator.GetBytes(size);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Kcptun.Crypto;
+using Kcptun.Interop.Tests.Support;
 using Kcptun.Tests.Support;
 using Kcptun.Transport;
 
@@ -43,14 +44,7 @@ public sealed class GoServerInteropTests
             ],
             async (server, port, attemptToken) =>
             {
-                var options = new KcpSessionOptions
-                {
-                    DataShards = dataShards,
-                    ParityShards = parityShards,
-                    SendWindow = 1024,
-                    ReceiveWindow = 1024,
-                    ProtectionFactory = () => PacketProtection.Create(crypt, key, WireGeneration.Debian),
-                };
+                var options = InteropSessions.Options(crypt, key, dataShards, parityShards);
                 await using KcpSession session = await KcpSession.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), options, ct);
                 byte[] echoed = await SmuxEcho.RunAsync(session, data, 16 * 1024, attemptToken);
 
