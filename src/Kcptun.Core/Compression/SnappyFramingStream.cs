@@ -1,3 +1,5 @@
+using Kcptun.IO;
+
 namespace Kcptun.Compression;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace Kcptun.Compression;
 /// One read and one write may run at the same time (one of each). Snappier supplies the block codec; its own framing
 /// stream is not used because it buffers writes and never emits stored chunks.
 /// </summary>
-public sealed partial class SnappyFramingStream : Stream
+public sealed partial class SnappyFramingStream : DuplexStream
 {
     /// <summary>Largest uncompressed piece per chunk.</summary>
     public const int MaxBlockSize = 65536;
@@ -48,19 +50,6 @@ public sealed partial class SnappyFramingStream : Stream
     public override bool CanWrite => _disposed == 0 && _inner.CanWrite;
 
     /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    /// <inheritdoc/>
     public override void Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -73,12 +62,6 @@ public sealed partial class SnappyFramingStream : Stream
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         return _inner.FlushAsync(cancellationToken);
     }
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using Kcptun.IO;
 using System.Buffers;
 
 namespace Kcptun.Crypto;
@@ -7,7 +8,7 @@ namespace Kcptun.Crypto;
 /// are decrypted after. Each direction has its own <see cref="QppTransform"/>; one reader and one writer may run
 /// concurrently, as on any duplex stream.
 /// </summary>
-public sealed class QppStream : Stream
+public sealed class QppStream : DuplexStream
 {
     private const int MaxScratch = 64 * 1024;
 
@@ -32,19 +33,6 @@ public sealed class QppStream : Stream
 
     /// <inheritdoc/>
     public override bool CanWrite => _inner.CanWrite;
-
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -124,12 +112,6 @@ public sealed class QppStream : Stream
 
     /// <inheritdoc/>
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using Kcptun.IO;
 using System.Runtime.CompilerServices;
 
 namespace Kcptun.Smux;
@@ -9,7 +10,7 @@ namespace Kcptun.Smux;
 /// <see cref="Stream.ReadTimeout"/> and <see cref="Stream.WriteTimeout"/> apply to the synchronous calls
 /// (<see cref="TimeoutException"/>); asynchronous calls take a <see cref="CancellationToken"/>.
 /// </summary>
-public sealed partial class SmuxStream : Stream
+public sealed partial class SmuxStream : DuplexStream
 {
     /// <summary>smux's initial guess of the peer's version 2 window before its first UPD.</summary>
     public const int InitialPeerWindow = 262144;
@@ -49,9 +50,6 @@ public sealed partial class SmuxStream : Stream
     public override bool CanWrite => !IsDisposed;
 
     /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
     public override bool CanTimeout => true;
 
     /// <inheritdoc/>
@@ -63,16 +61,6 @@ public sealed partial class SmuxStream : Stream
             ArgumentOutOfRangeException.ThrowIfLessThan(value, Timeout.Infinite);
             _readTimeout = value;
         }
-    }
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
@@ -151,12 +139,6 @@ public sealed partial class SmuxStream : Stream
         var read = TryRead(buffer.Span);
         return read >= 0 ? ValueTask.FromResult(read) : WaitAndReadAsync(buffer, cancellationToken);
     }
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Frames are handed to the session when a write returns; there is nothing to flush.</summary>
     public override void Flush()

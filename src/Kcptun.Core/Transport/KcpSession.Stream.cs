@@ -10,19 +10,6 @@ public sealed partial class KcpSession
     /// <inheritdoc/>
     public override bool CanWrite => true;
 
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     /// <summary>
     /// Reads at least one byte, waiting until KCP has data; returns 0 once the session is closed and drained.
     /// Throws <see cref="IOException"/> when the UDP socket failed.
@@ -169,12 +156,6 @@ public sealed partial class KcpSession
 
     /// <inheritdoc/>
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Final flush and close (see the type remarks); a dialled session also closes its socket.</summary>
     protected override void Dispose(bool disposing)

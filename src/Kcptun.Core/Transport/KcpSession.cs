@@ -1,3 +1,4 @@
+using Kcptun.IO;
 using System.Net;
 using System.Net.Sockets;
 using Kcptun.Crypto;
@@ -15,7 +16,7 @@ namespace Kcptun.Transport;
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710:Identifiers should have correct suffix",
     Justification = "The name is pinned by ARCHITECTURE.md (kcp-go's UDPSession); the type is a session first.")]
-public sealed partial class KcpSession : Stream, IScheduledUpdate, IDatagramSink
+public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagramSink
 {
     private readonly Lock _gate = new();
     private readonly KcpControlBlock _kcp;

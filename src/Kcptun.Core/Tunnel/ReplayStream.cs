@@ -1,26 +1,18 @@
+using Kcptun.IO;
+
 namespace Kcptun.Tunnel;
 
 /// <summary>
 /// A duplex stream that first returns bytes already read from <c>inner</c> (the server's sniffed session prefix) and
 /// then reads <c>inner</c>; writes go straight to <c>inner</c>. Disposing it disposes <c>inner</c>.
 /// </summary>
-internal sealed class ReplayStream(Stream inner, ReadOnlyMemory<byte> prefix) : Stream
+internal sealed class ReplayStream(Stream inner, ReadOnlyMemory<byte> prefix) : DuplexStream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
 
     public override bool CanRead => inner.CanRead;
 
     public override bool CanWrite => inner.CanWrite;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -60,10 +52,6 @@ internal sealed class ReplayStream(Stream inner, ReadOnlyMemory<byte> prefix) : 
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {
