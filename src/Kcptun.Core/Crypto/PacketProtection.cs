@@ -36,6 +36,43 @@ public abstract class PacketProtection
     public abstract int Seal(Span<byte> buffer, int length);
 
     /// <summary>
+    /// Seals a batch of datagrams laid out in one slab: datagram <c>i</c> starts at
+    /// <c>slab[(i * slotSize)..]</c>; <paramref name="lengths"/>[i] is the length passed to <see cref="Seal"/>
+    /// (<see cref="HeaderSize"/> free bytes + payload) and, on return, the wire length. Same effect as calling
+    /// <see cref="Seal"/> on each datagram in order; the AES-CFB protections override it to advance several
+    /// datagrams' serial CFB chains together. Each slot needs room for <see cref="TrailerSize"/> extra bytes.
+    /// </summary>
+    /// <param name="slab">The datagrams, one per slot.</param>
+    /// <param name="slotSize">Distance in bytes between the starts of consecutive datagrams.</param>
+    /// <param name="lengths">One entry per datagram: in, the length to seal; out, the wire length.</param>
+    public virtual void SealMany(Span<byte> slab, int slotSize, Span<int> lengths)
+    {
+        ValidateBatch(slab, slotSize, lengths);
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            int start = i * slotSize;
+            lengths[i] = Seal(slab.Slice(start, Math.Min(slotSize, slab.Length - start)), lengths[i]);
+        }
+    }
+
+    /// <summary>
+    /// Throws unless every datagram plus its trailer fits in its slot and in the slab (the last slot may be cut short
+    /// by the end of the slab as long as its datagram fits).
+    /// </summary>
+    private protected void ValidateBatch(ReadOnlySpan<byte> slab, int slotSize, ReadOnlySpan<int> lengths)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slotSize);
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            long end = ((long)i * slotSize) + lengths[i] + TrailerSize;
+            if (lengths[i] < HeaderSize || lengths[i] + TrailerSize > slotSize || end > slab.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(lengths), $"lengths[{i}] = {lengths[i]} does not fit a slot of {slotSize} bytes.");
+            }
+        }
+    }
+
+    /// <summary>
     /// Decrypts and verifies <paramref name="datagram"/> in place. Returns false for anything that fails (too short,
     /// bad CRC, bad tag); never throws. On success <paramref name="payload"/> is the plaintext's range in
     /// <paramref name="datagram"/>.
