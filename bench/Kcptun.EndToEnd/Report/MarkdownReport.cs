@@ -23,12 +23,12 @@ public static class MarkdownReport
             .Select(s => s.Scenario).Distinct().ToList();
         var conns = summaries.Where(s => !double.IsNaN(s["connRate"])).Select(s => s.Scenario).Distinct().ToList();
 
-        Table(sb, "Throughput (MB/s = 10^6 bytes/s, upload through the tunnel, data verified by XxHash3)", summaries, transfer, pairs,
-            withRatio, ["bulk1", "bulk8"]);
+        Table(sb, "Throughput (MB/s = 10^6 bytes/s; upload: client sends; download: target sends; data verified by XxHash3)",
+            summaries, transfer, pairs, withRatio, ["bulk1", "bulk8", "down1"]);
         Table(sb, "Request/response latency (64-byte echo through the tunnel, ms)", summaries, transfer, pairs, withRatio,
             ["p50", "p99", "max"]);
-        Table(sb, "CPU (user+sys seconds per GiB moved in the bulk transfers) and peak RSS (VmHWM, MiB)", summaries,
-            transfer, pairs, withRatio, ["cpuClient", "cpuServer", "rssClient", "rssServer"]);
+        Table(sb, "CPU (user+sys seconds per GiB moved in the bulk uploads, and in the download) and peak RSS (VmHWM, MiB)",
+            summaries, transfer, pairs, withRatio, ["cpuClient", "cpuServer", "cpuClientDown", "cpuServerDown", "rssClient", "rssServer"]);
         Table(sb, "KCP counters from SIGUSR1 dumps (RetransSegs / OutSegs; FECRecovered)", summaries, transfer, pairs,
             withRatio, ["retransClient", "retransServer", "fecServer"]);
         if (conns.Count > 0)

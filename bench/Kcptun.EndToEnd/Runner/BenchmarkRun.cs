@@ -168,7 +168,7 @@ public static class BenchmarkRun
         var errors = r.Errors.Count == 0 ? ""
             : " ERRORS: " + string.Join("; ", r.Errors.Select(e => e.Length <= 160 ? e : e[..160] + "...").Select(e => e.ReplaceLineEndings(" | ")));
         return double.IsNaN(r.ConnectionsPerSecond)
-            ? string.Create(c, $"{r.Scenario,-22} {r.Pair,-9} run {r.Run}: bulk1 {r.Bulk1MBps:0.00} MB/s, bulk8 {r.Bulk8MBps:0.00} MB/s, p50 {r.LatencyP50Ms:0.00} ms, p99 {r.LatencyP99Ms:0.00} ms, cpu c/s {r.ClientCpuPerGiB:0.0}/{r.ServerCpuPerGiB:0.0} s/GiB, rss c/s {r.ClientPeakRssMiB:0}/{r.ServerPeakRssMiB:0} MiB{errors}")
+            ? string.Create(c, $"{r.Scenario,-22} {r.Pair,-9} run {r.Run}: bulk1 {r.Bulk1MBps:0.00} MB/s, bulk8 {r.Bulk8MBps:0.00} MB/s, down1 {r.Download1MBps:0.00} MB/s, p50 {r.LatencyP50Ms:0.00} ms, p99 {r.LatencyP99Ms:0.00} ms, cpu c/s {r.ClientCpuPerGiB:0.0}/{r.ServerCpuPerGiB:0.0} s/GiB (down {r.ClientCpuPerGiBDownload:0.0}/{r.ServerCpuPerGiBDownload:0.0}), rss c/s {r.ClientPeakRssMiB:0}/{r.ServerPeakRssMiB:0} MiB{errors}")
             : string.Create(c, $"{r.Scenario,-22} {r.Pair,-9} run {r.Run}: {r.ConnectionsPerSecond:0} conn/s, p50 {r.ConnectP50Ms:0.0} ms, p99 {r.ConnectP99Ms:0.0} ms{errors}");
     }
 

@@ -21,16 +21,22 @@ public sealed record RunResult
     public double Bulk1MBps { get; init; } = double.NaN;
     /// <summary>8-stream bulk throughput, MB/s.</summary>
     public double Bulk8MBps { get; init; } = double.NaN;
+    /// <summary>Single-stream download throughput (target sends, client reads), MB/s; NaN when not measured.</summary>
+    public double Download1MBps { get; init; } = double.NaN;
     /// <summary>Request/response latency percentiles, ms.</summary>
     public double LatencyP50Ms { get; init; } = double.NaN;
     /// <summary>99th percentile latency, ms.</summary>
     public double LatencyP99Ms { get; init; } = double.NaN;
     /// <summary>Worst latency, ms.</summary>
     public double LatencyMaxMs { get; init; } = double.NaN;
-    /// <summary>Client CPU seconds (user+sys) per GiB moved in the bulk transfers.</summary>
+    /// <summary>Client CPU seconds (user+sys) per GiB moved in the bulk uploads (1 and 8 streams).</summary>
     public double ClientCpuPerGiB { get; init; } = double.NaN;
     /// <summary>Server CPU seconds per GiB.</summary>
     public double ServerCpuPerGiB { get; init; } = double.NaN;
+    /// <summary>Client CPU seconds per GiB of the single-stream download.</summary>
+    public double ClientCpuPerGiBDownload { get; init; } = double.NaN;
+    /// <summary>Server CPU seconds per GiB of the single-stream download.</summary>
+    public double ServerCpuPerGiBDownload { get; init; } = double.NaN;
     /// <summary>Client peak RSS (VmHWM), MiB.</summary>
     public double ClientPeakRssMiB { get; init; } = double.NaN;
     /// <summary>Server peak RSS, MiB.</summary>

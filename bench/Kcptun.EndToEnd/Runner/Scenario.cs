@@ -33,6 +33,9 @@ public sealed record Scenario
     /// <summary>Bytes of the 8-stream transfer (all streams together).</summary>
     public long ParallelBytes { get; init; } = 64L << 20;
 
+    /// <summary>Bytes of the single-stream download (target sends, client reads); 0 = no download measured.</summary>
+    public long DownloadBytes { get; init; }
+
     /// <summary>Request/response round trips timed.</summary>
     public int LatencyRequests { get; init; } = 1000;
 
@@ -67,13 +70,13 @@ public static class ScenarioCatalog
             new() { Name = "loopback-default", BulkBytes = 32L << 20, ParallelBytes = 32L << 20 },
             new()
             {
-                Name = "loopback-plain", Flags = ["--crypt", "none", "--nocomp", "-ds", "0", "-ps", "0"],
+                Name = "loopback-plain", Flags = Plain,
                 BulkBytes = 32L << 20, ParallelBytes = 32L << 20,
             },
-            new()
+            FastCpu("loopback-fast3-cpu", []) with { BulkBytes = 256L << 20, ParallelBytes = 256L << 20, DownloadBytes = 256L << 20 },
+            FastCpu("loopback-fast3-plain-cpu", Plain) with
             {
-                Name = "loopback-fast3-cpu", Flags = ["--mode", "fast3", "--sndwnd", "2048", "--rcvwnd", "2048"],
-                BulkBytes = 256L << 20, ParallelBytes = 256L << 20, Mode = "fast3",
+                BulkBytes = 256L << 20, ParallelBytes = 256L << 20, DownloadBytes = 256L << 20,
             },
             new() { Name = "conns-500", Kind = ScenarioKind.Connections, Connections = 500 },
         };
@@ -95,15 +98,27 @@ public static class ScenarioCatalog
     public static IReadOnlyList<Scenario> Quick() =>
     [
         new() { Name = "loopback-default", BulkBytes = 16L << 20, ParallelBytes = 16L << 20, LatencyRequests = 500 },
-        new()
-        {
-            Name = "loopback-fast3-cpu", Flags = ["--mode", "fast3", "--sndwnd", "2048", "--rcvwnd", "2048"],
-            BulkBytes = 64L << 20, ParallelBytes = 64L << 20, LatencyRequests = 500, Mode = "fast3",
-        },
+        FastCpu("loopback-fast3-cpu", []),
+        FastCpu("loopback-fast3-plain-cpu", Plain),
         Wan(50, 0, "fast2") with { BulkBytes = 4L << 20, ParallelBytes = 4L << 20, LatencyRequests = 50 },
         Wan(50, 5, "fast2") with { BulkBytes = 4L << 20, ParallelBytes = 4L << 20, LatencyRequests = 50 },
         new() { Name = "conns-500", Kind = ScenarioKind.Connections, Connections = 500 },
     ];
+
+    /// <summary>Flags that leave only the protocol cost: no encryption, no compression, no FEC.</summary>
+    private static readonly string[] Plain = ["--crypt", "none", "--nocomp", "-ds", "0", "-ps", "0"];
+
+    /// <summary>A CPU-bound loopback scenario: fast3 with 2048-segment windows, plus <paramref name="extra"/> flags.</summary>
+    private static Scenario FastCpu(string name, string[] extra) => new()
+    {
+        Name = name,
+        Flags = ["--mode", "fast3", "--sndwnd", "2048", "--rcvwnd", "2048", .. extra],
+        BulkBytes = 64L << 20,
+        ParallelBytes = 64L << 20,
+        DownloadBytes = 64L << 20,
+        LatencyRequests = 500,
+        Mode = "fast3",
+    };
 
     /// <summary>An emulated WAN: RTT split evenly, the same loss each way, 100 Mbit/s cap.</summary>
     public static Scenario Wan(double rttMs, double lossPercent, string mode)

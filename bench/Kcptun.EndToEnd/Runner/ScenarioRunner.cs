@@ -84,6 +84,12 @@ public sealed class ScenarioRunner
                 errors.Add("bulk8: " + bulk8.Error);
             }
 
+            var download = await MeasureDownloadAsync(scenario, tunnel, client, server).ConfigureAwait(false);
+            if (download.Error is not null)
+            {
+                errors.Add("download: " + download.Error);
+            }
+
             var latency = await Workloads.LatencyAsync(tunnel, scenario.LatencyRequests, 64, scenario.Limit).ConfigureAwait(false);
             if (latency.Error is not null)
             {
@@ -97,6 +103,9 @@ public sealed class ScenarioRunner
                 Bulk8MBps = bulk8.MegabytesPerSecond,
                 ClientCpuPerGiB = moved > 0 && bulk1.Error is null && bulk8.Error is null ? clientCpu / (moved / GiB) : double.NaN,
                 ServerCpuPerGiB = moved > 0 && bulk1.Error is null && bulk8.Error is null ? serverCpu / (moved / GiB) : double.NaN,
+                Download1MBps = download.MBps,
+                ClientCpuPerGiBDownload = download.ClientCpuPerGiB,
+                ServerCpuPerGiBDownload = download.ServerCpuPerGiB,
                 LatencyP50Ms = complete ? Statistics.Percentile(latency.Milliseconds, 50) : double.NaN,
                 LatencyP99Ms = complete ? Statistics.Percentile(latency.Milliseconds, 99) : double.NaN,
                 LatencyMaxMs = complete ? Statistics.Percentile(latency.Milliseconds, 100) : double.NaN,
@@ -124,6 +133,27 @@ public sealed class ScenarioRunner
             LinkDown = emulator is null ? null : Counters(emulator.Down),
             Errors = errors,
         };
+    }
+
+    /// <summary>The single-stream download of <paramref name="scenario"/> with the CPU both ends spent on it.</summary>
+    private static async Task<(double MBps, double ClientCpuPerGiB, double ServerCpuPerGiB, string? Error)> MeasureDownloadAsync(
+        Scenario scenario, IPEndPoint tunnel, TunnelProcess client, TunnelProcess server)
+    {
+        if (scenario.DownloadBytes <= 0)
+        {
+            return (double.NaN, double.NaN, double.NaN, null);
+        }
+
+        var clientCpu0 = client.CpuSeconds();
+        var serverCpu0 = server.CpuSeconds();
+        var result = await Workloads.DownloadAsync(tunnel, scenario.DownloadBytes, scenario.Limit).ConfigureAwait(false);
+        if (result.Error is not null)
+        {
+            return (double.NaN, double.NaN, double.NaN, result.Error);
+        }
+
+        var gib = result.Bytes / GiB;
+        return (result.MegabytesPerSecond, (client.CpuSeconds() - clientCpu0) / gib, (server.CpuSeconds() - serverCpu0) / gib, null);
     }
 
     /// <summary>A port the system had free a moment ago (kcptun needs explicit ports on its command line).</summary>

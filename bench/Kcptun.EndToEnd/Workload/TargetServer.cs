@@ -8,7 +8,8 @@ namespace Kcptun.EndToEnd.Workload;
 /// <summary>
 /// The loopback service behind the tunnel server. Each connection starts with a 9-byte request header:
 /// <c>[mode:1][length:8 LE]</c>. Mode <c>S</c> (sink): read exactly <c>length</c> bytes, answer their 8-byte
-/// XxHash3. Mode <c>E</c> (echo): send back everything until the peer closes.
+/// XxHash3. Mode <c>E</c> (echo): send back everything until the peer closes. Mode <c>D</c> (download): send
+/// <c>length</c> bytes of <see cref="Workloads.Payload"/> (cyclic, from offset 0), then close the sending side.
 /// </summary>
 public sealed class TargetServer : IAsyncDisposable
 {
@@ -17,6 +18,9 @@ public sealed class TargetServer : IAsyncDisposable
 
     /// <summary>Echo mode byte.</summary>
     public const byte Echo = (byte)'E';
+
+    /// <summary>Download (source) mode byte.</summary>
+    public const byte Source = (byte)'D';
 
     /// <summary>Size of the request header.</summary>
     public const int HeaderSize = 9;
@@ -130,6 +134,22 @@ public sealed class TargetServer : IAsyncDisposable
                 await connection.SendAsync(buffer.AsMemory(0, 8), SocketFlags.None, _stop.Token).ConfigureAwait(false);
                 connection.Shutdown(SocketShutdown.Send);
                 // Wait for the peer to close so the hash is not cut by a reset.
+                _ = await connection.ReceiveAsync(buffer.AsMemory(0, 1), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+            }
+            else if (mode == Source)
+            {
+                var position = 0;
+                for (var remaining = length; remaining > 0;)
+                {
+                    var n = (int)Math.Min(Math.Min(Workloads.ChunkSize, remaining), Workloads.Payload.Length - position);
+                    await connection.SendAsync(Workloads.Payload.AsMemory(position, n), SocketFlags.None, _stop.Token)
+                        .ConfigureAwait(false);
+                    remaining -= n;
+                    position = (position + n) % Workloads.Payload.Length;
+                }
+
+                connection.Shutdown(SocketShutdown.Send);
+                // Wait for the peer to close so the last bytes are not cut by a reset.
                 _ = await connection.ReceiveAsync(buffer.AsMemory(0, 1), SocketFlags.None, _stop.Token).ConfigureAwait(false);
             }
             else if (mode == Echo)

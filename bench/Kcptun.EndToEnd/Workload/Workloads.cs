@@ -33,10 +33,11 @@ public sealed record ConnectionsResult(int Succeeded, double Seconds, double[] M
 /// <summary>The traffic the benchmark sends through the tunnel's local port, each bounded in bytes and time.</summary>
 public static class Workloads
 {
-    private const int ChunkSize = 64 * 1024;
+    /// <summary>Bytes per socket send of the bulk workloads.</summary>
+    internal const int ChunkSize = 64 * 1024;
 
-    // 1 MiB of seeded random bytes: incompressible (snappy's window is far shorter than the repeat distance).
-    private static readonly byte[] Payload = MakePayload();
+    /// <summary>1 MiB of seeded random bytes: incompressible (snappy's window is far shorter than the repeat distance).</summary>
+    internal static readonly byte[] Payload = MakePayload();
 
     /// <summary>Sends <paramref name="totalBytes"/> split over <paramref name="streams"/> connections to the sink.</summary>
     public static async Task<BulkResult> BulkAsync(IPEndPoint tunnel, int streams, long totalBytes, TimeSpan limit)
@@ -67,6 +68,32 @@ public static class Workloads
         }
 
         return new BulkResult(perStream * streams, Stopwatch.GetElapsedTime(started).TotalSeconds, error);
+    }
+
+    /// <summary>
+    /// Downloads <paramref name="totalBytes"/> over one connection from the source service (the target sends, the
+    /// client reads) and checks them against the expected bytes.
+    /// </summary>
+    public static async Task<BulkResult> DownloadAsync(IPEndPoint tunnel, long totalBytes, TimeSpan limit)
+    {
+        ArgumentNullException.ThrowIfNull(tunnel);
+        using var cts = new CancellationTokenSource(limit);
+        var started = Stopwatch.GetTimestamp();
+        string? error;
+        try
+        {
+            error = await ReceiveFromSourceAsync(tunnel, totalBytes, cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            error = $"timed out after {limit.TotalSeconds:0} s";
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            error = e.Message;
+        }
+
+        return new BulkResult(totalBytes, Stopwatch.GetElapsedTime(started).TotalSeconds, error);
     }
 
     /// <summary>Opens one connection to the echo service and times <paramref name="count"/> round trips.</summary>
@@ -211,6 +238,43 @@ public static class Workloads
 
         socket.Shutdown(SocketShutdown.Send);
         return BinaryPrimitives.ReadUInt64LittleEndian(answer) == hash.GetCurrentHashAsUInt64()
+            ? null
+            : "hash mismatch: the data arrived corrupted";
+    }
+
+    private static async Task<string?> ReceiveFromSourceAsync(IPEndPoint tunnel, long bytes, CancellationToken ct)
+    {
+        using var socket = await ConnectAsync(tunnel, ct).ConfigureAwait(false);
+        var header = new byte[TargetServer.HeaderSize];
+        TargetServer.WriteHeader(header, TargetServer.Source, bytes);
+        await socket.SendAsync(header, SocketFlags.None, ct).ConfigureAwait(false);
+        var received = new XxHash3();
+        var expected = new XxHash3();
+        var buffer = new byte[256 * 1024];
+        var position = 0;
+        for (var remaining = bytes; remaining > 0;)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), SocketFlags.None, ct)
+                .ConfigureAwait(false);
+            if (n == 0)
+            {
+                return $"source closed {remaining} bytes early";
+            }
+
+            received.Append(buffer.AsSpan(0, n));
+            for (var done = 0; done < n;)
+            {
+                var m = Math.Min(n - done, Payload.Length - position);
+                expected.Append(Payload.AsSpan(position, m));
+                done += m;
+                position = (position + m) % Payload.Length;
+            }
+
+            remaining -= n;
+        }
+
+        socket.Shutdown(SocketShutdown.Send);
+        return received.GetCurrentHashAsUInt64() == expected.GetCurrentHashAsUInt64()
             ? null
             : "hash mismatch: the data arrived corrupted";
     }

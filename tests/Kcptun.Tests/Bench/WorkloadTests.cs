@@ -1,3 +1,4 @@
+using Kcptun.EndToEnd.Runner;
 using Kcptun.EndToEnd.Tunnel;
 using Kcptun.EndToEnd.Workload;
 
@@ -17,6 +18,29 @@ public class WorkloadTests
         Assert.Equal(3_000_001, one.Bytes);
         Assert.Equal(8L << 20, eight.Bytes);
         Assert.True(one.MegabytesPerSecond > 0);
+    }
+
+    [Fact]
+    public async Task Download_is_verified_against_the_expected_payload()
+    {
+        await using var target = TargetServer.Start();
+        var down = await Workloads.DownloadAsync(target.EndPoint, 3_000_001, TimeSpan.FromSeconds(20));
+        Assert.Null(down.Error);
+        Assert.Equal(3_000_001, down.Bytes);
+        Assert.True(down.MegabytesPerSecond > 0);
+    }
+
+    [Fact]
+    public void Cpu_bound_scenarios_measure_a_download_in_both_sets()
+    {
+        foreach (var set in new[] { ScenarioCatalog.Full(), ScenarioCatalog.Quick() })
+        {
+            var plain = Assert.Single(set, s => s.Name == "loopback-fast3-plain-cpu");
+            Assert.Contains("none", plain.Flags);
+            Assert.Contains("--nocomp", plain.Flags);
+            Assert.True(plain.DownloadBytes > 0);
+            Assert.True(Assert.Single(set, s => s.Name == "loopback-fast3-cpu").DownloadBytes > 0);
+        }
     }
 
     [Fact]
