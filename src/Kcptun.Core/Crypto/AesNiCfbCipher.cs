@@ -11,15 +11,22 @@ namespace Kcptun.Crypto;
 /// chain (each block's keystream is the encryption of the previous ciphertext block), so it runs one block at a time;
 /// decryption knows every keystream input up front and runs eight blocks interleaved to fill the AES pipelines.
 /// Only constructed when <see cref="IsSupported"/>; <see cref="CfbCipher"/> over <see cref="BclAesBlock"/> is the
-/// portable path.
+/// portable path. <see cref="EncryptMany"/> hides the encryption latency across datagrams instead: eight datagrams'
+/// chains advance together, one block each per step.
 /// </summary>
 internal sealed class AesNiCfbCipher : DatagramCipher
 {
     private const int BlockSize = 16;
     private const int Interleave = 8;
 
+    private const int Lanes = 8;
+
     private readonly Vector128<byte>[] _roundKeys;
     private readonly int _rounds;
+    private readonly Vector128<byte> _firstKeystream;
+
+    // Where idle lanes of EncryptMany write (at least as long as the longest datagram seen); grown, never shrunk.
+    private byte[] _scratch = [];
 
     public AesNiCfbCipher(ReadOnlySpan<byte> key)
     {
@@ -30,6 +37,7 @@ internal sealed class AesNiCfbCipher : DatagramCipher
 
         _roundKeys = ExpandKey(key);
         _rounds = _roundKeys.Length - 1;
+        _firstKeystream = EncryptBlock(InitialVector);
     }
 
     public static bool IsSupported => X86Aes.IsSupported;
@@ -40,7 +48,7 @@ internal sealed class AesNiCfbCipher : DatagramCipher
     {
         ref byte d = ref MemoryMarshal.GetReference(data);
         int length = data.Length;
-        Vector128<byte> keystream = EncryptBlock(InitialVector);
+        Vector128<byte> keystream = _firstKeystream;
         int offset = 0;
         for (; offset + BlockSize <= length; offset += BlockSize)
         {
@@ -71,6 +79,224 @@ internal sealed class AesNiCfbCipher : DatagramCipher
         }
 
         XorTail(data[offset..], EncryptBlock(previous));
+    }
+
+    /// <summary>
+    /// Every datagram's CFB chain is serial, so a lane scheduler runs eight datagrams at once: each step encrypts one
+    /// block of each lane, eight independent AESENC chains in flight. A lane that reaches its datagram's last full block
+    /// finishes the partial tail and takes the next datagram; lanes with nothing left run on a scratch buffer (their
+    /// work costs little: the step is bound by AESENC latency, not throughput).
+    /// </summary>
+    public override unsafe void EncryptMany(Span<byte> slab, int slotSize, ReadOnlySpan<int> lengths)
+    {
+        if (lengths.Length < 2)
+        {
+            base.EncryptMany(slab, slotSize, lengths);
+            return;
+        }
+
+        int longest = 0;
+        foreach (int length in lengths)
+        {
+            longest = Math.Max(longest, length);
+        }
+
+        if (_scratch.Length < longest)
+        {
+            _scratch = GC.AllocateUninitializedArray<byte>(Math.Max(longest, 2048), pinned: true);
+        }
+
+        Vector128<byte> first = _firstKeystream;
+        LaneState lanes = default;
+        fixed (byte* slabStart = slab)
+        {
+            byte* scratch = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scratch));
+            int next = 0;
+            int busy = 0;
+            for (int lane = 0; lane < Lanes; lane++)
+            {
+                busy += Assign(lane, ref lanes, ref next, lengths, slabStart, slotSize, first) ? 1 : 0;
+            }
+
+            while (busy > 0)
+            {
+                int steps = int.MaxValue;
+                for (int lane = 0; lane < Lanes; lane++)
+                {
+                    if (lanes.Blocks[lane] > 0)
+                    {
+                        steps = Math.Min(steps, lanes.Blocks[lane]);
+                    }
+                    else
+                    {
+                        lanes.Pointers[lane] = (nint)scratch;
+                    }
+                }
+
+                EncryptSteps(ref lanes, steps);
+                for (int lane = 0; lane < Lanes; lane++)
+                {
+                    if (lanes.Blocks[lane] > 0 && (lanes.Blocks[lane] -= steps) == 0)
+                    {
+                        XorTail((byte*)lanes.Pointers[lane], lanes.Tails[lane], lanes.Keystreams[lane]);
+                        busy -= Assign(lane, ref lanes, ref next, lengths, slabStart, slotSize, first) ? 0 : 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Gives the lane the next datagram that has a full block (shorter ones are done here); false = idle.</summary>
+    private static unsafe bool Assign(int lane, ref LaneState lanes, ref int next, ReadOnlySpan<int> lengths, byte* slabStart, int slotSize, Vector128<byte> first)
+    {
+        while (next < lengths.Length)
+        {
+            int length = lengths[next];
+            byte* start = slabStart + ((nint)next * slotSize);
+            next++;
+            if (length < BlockSize)
+            {
+                XorTail(start, length, first);
+                continue;
+            }
+
+            lanes.Pointers[lane] = (nint)start;
+            lanes.Blocks[lane] = length / BlockSize;
+            lanes.Tails[lane] = length % BlockSize;
+            lanes.Keystreams[lane] = first;
+            return true;
+        }
+
+        lanes.Blocks[lane] = -1;
+        return false;
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> CFB steps on all eight lanes: C = P ^ keystream stored, next keystream = E(C).
+    /// Advances the lane pointers.
+    /// </summary>
+    private unsafe void EncryptSteps(ref LaneState lanes, int steps)
+    {
+        ref LanePointers pointers = ref lanes.Pointers;
+        ref LaneKeystreams keystreams = ref lanes.Keystreams;
+        byte* p0 = (byte*)pointers[0], p1 = (byte*)pointers[1], p2 = (byte*)pointers[2], p3 = (byte*)pointers[3];
+        byte* p4 = (byte*)pointers[4], p5 = (byte*)pointers[5], p6 = (byte*)pointers[6], p7 = (byte*)pointers[7];
+        Vector128<byte> k0 = keystreams[0], k1 = keystreams[1], k2 = keystreams[2], k3 = keystreams[3];
+        Vector128<byte> k4 = keystreams[4], k5 = keystreams[5], k6 = keystreams[6], k7 = keystreams[7];
+        ref Vector128<byte> keys = ref MemoryMarshal.GetArrayDataReference(_roundKeys);
+        int rounds = _rounds;
+        for (int step = 0; step < steps; step++)
+        {
+            Vector128<byte> key = keys;
+            Vector128<byte> c = Vector128.Load(p0) ^ k0;
+            c.Store(p0);
+            k0 = c ^ key;
+            c = Vector128.Load(p1) ^ k1;
+            c.Store(p1);
+            k1 = c ^ key;
+            c = Vector128.Load(p2) ^ k2;
+            c.Store(p2);
+            k2 = c ^ key;
+            c = Vector128.Load(p3) ^ k3;
+            c.Store(p3);
+            k3 = c ^ key;
+            c = Vector128.Load(p4) ^ k4;
+            c.Store(p4);
+            k4 = c ^ key;
+            c = Vector128.Load(p5) ^ k5;
+            c.Store(p5);
+            k5 = c ^ key;
+            c = Vector128.Load(p6) ^ k6;
+            c.Store(p6);
+            k6 = c ^ key;
+            c = Vector128.Load(p7) ^ k7;
+            c.Store(p7);
+            k7 = c ^ key;
+            for (int r = 1; r < rounds; r++)
+            {
+                key = Unsafe.Add(ref keys, r);
+                k0 = X86Aes.Encrypt(k0, key);
+                k1 = X86Aes.Encrypt(k1, key);
+                k2 = X86Aes.Encrypt(k2, key);
+                k3 = X86Aes.Encrypt(k3, key);
+                k4 = X86Aes.Encrypt(k4, key);
+                k5 = X86Aes.Encrypt(k5, key);
+                k6 = X86Aes.Encrypt(k6, key);
+                k7 = X86Aes.Encrypt(k7, key);
+            }
+
+            key = Unsafe.Add(ref keys, rounds);
+            k0 = X86Aes.EncryptLast(k0, key);
+            k1 = X86Aes.EncryptLast(k1, key);
+            k2 = X86Aes.EncryptLast(k2, key);
+            k3 = X86Aes.EncryptLast(k3, key);
+            k4 = X86Aes.EncryptLast(k4, key);
+            k5 = X86Aes.EncryptLast(k5, key);
+            k6 = X86Aes.EncryptLast(k6, key);
+            k7 = X86Aes.EncryptLast(k7, key);
+            p0 += BlockSize;
+            p1 += BlockSize;
+            p2 += BlockSize;
+            p3 += BlockSize;
+            p4 += BlockSize;
+            p5 += BlockSize;
+            p6 += BlockSize;
+            p7 += BlockSize;
+        }
+
+        pointers[0] = (nint)p0;
+        pointers[1] = (nint)p1;
+        pointers[2] = (nint)p2;
+        pointers[3] = (nint)p3;
+        pointers[4] = (nint)p4;
+        pointers[5] = (nint)p5;
+        pointers[6] = (nint)p6;
+        pointers[7] = (nint)p7;
+        keystreams[0] = k0;
+        keystreams[1] = k1;
+        keystreams[2] = k2;
+        keystreams[3] = k3;
+        keystreams[4] = k4;
+        keystreams[5] = k5;
+        keystreams[6] = k6;
+        keystreams[7] = k7;
+    }
+
+    private static unsafe void XorTail(byte* tail, int length, Vector128<byte> keystream)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            tail[i] ^= keystream.GetElement(i);
+        }
+    }
+
+    /// <summary>The lanes of <see cref="EncryptMany"/>: where each is, how many full blocks are left (-1 = idle), the
+    /// length of its datagram's partial tail and its next keystream block.</summary>
+    private struct LaneState
+    {
+        public LanePointers Pointers;
+        public LaneInts Blocks;
+        public LaneInts Tails;
+        public LaneKeystreams Keystreams;
+    }
+
+    [InlineArray(Lanes)]
+    private struct LanePointers
+    {
+        private nint _element;
+    }
+
+    [InlineArray(Lanes)]
+    private struct LaneInts
+    {
+        private int _element;
+    }
+
+    /// <summary>One keystream register per lane of <see cref="EncryptMany"/>.</summary>
+    [InlineArray(Lanes)]
+    private struct LaneKeystreams
+    {
+        private Vector128<byte> _element;
     }
 
     /// <summary>Eight blocks at <paramref name="d"/>: keystream_i = E(C_(i-1)), all eight encryptions interleaved.</summary>

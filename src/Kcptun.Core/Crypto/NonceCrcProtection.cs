@@ -45,6 +45,20 @@ internal sealed class NonceCrcProtection : PacketProtection
         return length;
     }
 
+    /// <summary>Nonce and CRC for every datagram first, then one batched encryption (AES-CFB interleaves the chains).</summary>
+    public override void SealMany(Span<byte> slab, int slotSize, Span<int> lengths)
+    {
+        ValidateBatch(slab, slotSize, lengths);
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            Span<byte> datagram = slab.Slice(i * slotSize, lengths[i]);
+            _nonces.Fill(datagram[..NonceSize]);
+            BinaryPrimitives.WriteUInt32LittleEndian(datagram[NonceSize..], Crc32.HashToUInt32(datagram[Size..]));
+        }
+
+        _sealCipher.EncryptMany(slab, slotSize, lengths);
+    }
+
     public override bool TryOpen(Span<byte> datagram, out Range payload)
     {
         payload = default;
