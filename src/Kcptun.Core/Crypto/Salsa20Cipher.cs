@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -9,8 +10,9 @@ namespace Kcptun.Crypto;
 /// <summary>
 /// <c>salsa20</c> (PROTOCOL.md 3.3): Salsa20/20 with the 32-byte pass, the datagram's first 8 bytes as the nonce (sent
 /// in clear) and the block counter starting at 0 for every datagram; bytes [8:] are XORed with the keystream.
-/// Hand-written because BouncyCastle's engine must be re-initialised per nonce, which allocates; four blocks are
-/// computed at once with AVX2 (8 blocks) or SSE2 (4 blocks) where available, the scalar core is the portable path and the test oracle.
+/// Hand-written because BouncyCastle's engine must be re-initialised per nonce, which allocates. With AVX2 four blocks
+/// are computed at once (<see cref="XorFour"/>) and XORed straight into the datagram; the scalar core is the portable
+/// path (also with hardware intrinsics disabled) and the test oracle.
 /// </summary>
 internal sealed class Salsa20Cipher : DatagramCipher
 {
@@ -50,36 +52,31 @@ internal sealed class Salsa20Cipher : DatagramCipher
 
         ulong nonce = BinaryPrimitives.ReadUInt64LittleEndian(data);
         Span<byte> body = data[NonceSize..];
-        Span<byte> keystream = stackalloc byte[BlockSize * 8];
         ulong counter = 0;
-        if (!ScalarOnly)
+        if (!ScalarOnly && Avx2.IsSupported)
         {
-            // Widest first: 8 blocks (AVX2) while more than 4 blocks remain, then 4 blocks (SSE2) while more than
-            // 2 remain; the last one or two blocks are cheaper on the scalar core than a 4-block batch.
-            if (Avx2.IsSupported)
+            const int Chunk = Lanes * BlockSize;
+            ref byte start = ref MemoryMarshal.GetReference(body);
+            int offset = 0;
+            for (; offset + Chunk <= body.Length; offset += Chunk, counter += Lanes)
             {
-                for (; body.Length > 4 * BlockSize; counter += 8)
-                {
-                    KeystreamEight(nonce, counter, keystream);
-                    int n = Math.Min(body.Length, 8 * BlockSize);
-                    XorBytes.Apply(body[..n], keystream);
-                    body = body[n..];
-                }
+                XorFour(nonce, counter, ref Unsafe.Add(ref start, offset));
             }
 
-            if (Sse2.IsSupported)
+            if (offset < body.Length)
             {
-                for (; body.Length > 2 * BlockSize; counter += Lanes)
-                {
-                    KeystreamFour(nonce, counter, keystream);
-                    int n = Math.Min(body.Length, Lanes * BlockSize);
-                    XorBytes.Apply(body[..n], keystream);
-                    body = body[n..];
-                }
+                // The partial tail: four blocks of keystream into a zeroed buffer (the kernel costs about the same for
+                // one block as for four), then as many bytes as are left.
+                Span<byte> tail = stackalloc byte[Chunk];
+                tail.Clear();
+                XorFour(nonce, counter, ref MemoryMarshal.GetReference(tail));
+                XorBytes.Apply(body[offset..], tail);
             }
+
+            return;
         }
 
-        keystream = keystream[..BlockSize];
+        Span<byte> keystream = stackalloc byte[BlockSize];
         for (; body.Length > 0; counter++)
         {
             KeystreamBlock(nonce, counter, keystream);
@@ -142,159 +139,90 @@ internal sealed class Salsa20Cipher : DatagramCipher
         }
     }
 
-    /// <summary>Four consecutive keystream blocks (counter .. counter + 3), one block per vector lane.</summary>
-    private void KeystreamFour(ulong nonce, ulong counter, Span<byte> output)
+    /// <summary>
+    /// XORs keystream blocks counter .. counter + 3 into the 256 bytes at <paramref name="destination"/>. Diagonal
+    /// layout: each 128-bit lane holds one block's state as four diagonals (a, b, c, d), so a quarter-round step is one
+    /// vector step and the row round needs only lane rotations; two 256-bit groups (blocks 0-1 and 2-3) run
+    /// interleaved. Sixteen state registers plus temporaries never exceed the sixteen YMM registers.
+    /// </summary>
+    private void XorFour(ulong nonce, ulong counter, ref byte destination)
     {
         uint[] k = _key;
-        Vector128<uint> counterLow = Vector128.Create((uint)counter) + Vector128.Create(0u, 1u, 2u, 3u);
-        Vector128<uint> carry = Vector128.LessThan(counterLow, Vector128.Create((uint)counter)); // all-ones on wrap
-        Vector128<uint> counterHigh = Vector128.Create((uint)(counter >> 32)) - carry;
+        uint nonceLow = (uint)nonce, nonceHigh = (uint)(nonce >> 32);
+        ulong n1 = counter + 1, n2 = counter + 2, n3 = counter + 3;
 
-        Vector128<uint> x0 = Vector128.Create(Sigma0), x1 = Vector128.Create(k[0]), x2 = Vector128.Create(k[1]), x3 = Vector128.Create(k[2]);
-        Vector128<uint> x4 = Vector128.Create(k[3]), x5 = Vector128.Create(Sigma1), x6 = Vector128.Create((uint)nonce), x7 = Vector128.Create((uint)(nonce >> 32));
-        Vector128<uint> x8 = counterLow, x9 = counterHigh, x10 = Vector128.Create(Sigma2), x11 = Vector128.Create(k[4]);
-        Vector128<uint> x12 = Vector128.Create(k[5]), x13 = Vector128.Create(k[6]), x14 = Vector128.Create(k[7]), x15 = Vector128.Create(Sigma3);
+        // a = (x0, x5, x10, x15), b = (x4, x9, x14, x3), c = (x8, x13, x2, x7), d = (x12, x1, x6, x11).
+        Vector256<uint> a = Vector256.Create(Sigma0, Sigma1, Sigma2, Sigma3, Sigma0, Sigma1, Sigma2, Sigma3);
+        Vector256<uint> b0 = Vector256.Create(k[3], (uint)(counter >> 32), k[7], k[2], k[3], (uint)(n1 >> 32), k[7], k[2]);
+        Vector256<uint> c0 = Vector256.Create((uint)counter, k[6], k[1], nonceHigh, (uint)n1, k[6], k[1], nonceHigh);
+        Vector256<uint> d0 = Vector256.Create(k[5], k[0], nonceLow, k[4], k[5], k[0], nonceLow, k[4]);
+        Vector256<uint> b1 = Vector256.Create(k[3], (uint)(n2 >> 32), k[7], k[2], k[3], (uint)(n3 >> 32), k[7], k[2]);
+        Vector256<uint> c1 = Vector256.Create((uint)n2, k[6], k[1], nonceHigh, (uint)n3, k[6], k[1], nonceHigh);
+
+        Vector256<uint> xa = a, xb = b0, xc = c0, xd = d0;
+        Vector256<uint> ya = a, yb = b1, yc = c1, yd = d0;
         for (int round = 0; round < 10; round++)
         {
-            // Column round.
-            x4 ^= RotateLeft(x0 + x12, 7);
-            x8 ^= RotateLeft(x4 + x0, 9);
-            x12 ^= RotateLeft(x8 + x4, 13);
-            x0 ^= RotateLeft(x12 + x8, 18);
-            x9 ^= RotateLeft(x5 + x1, 7);
-            x13 ^= RotateLeft(x9 + x5, 9);
-            x1 ^= RotateLeft(x13 + x9, 13);
-            x5 ^= RotateLeft(x1 + x13, 18);
-            x14 ^= RotateLeft(x10 + x6, 7);
-            x2 ^= RotateLeft(x14 + x10, 9);
-            x6 ^= RotateLeft(x2 + x14, 13);
-            x10 ^= RotateLeft(x6 + x2, 18);
-            x3 ^= RotateLeft(x15 + x11, 7);
-            x7 ^= RotateLeft(x3 + x15, 9);
-            x11 ^= RotateLeft(x7 + x3, 13);
-            x15 ^= RotateLeft(x11 + x7, 18);
+            // Column round on the diagonals.
+            xb ^= RotateLeft(xa + xd, 7);
+            yb ^= RotateLeft(ya + yd, 7);
+            xc ^= RotateLeft(xb + xa, 9);
+            yc ^= RotateLeft(yb + ya, 9);
+            xd ^= RotateLeft(xc + xb, 13);
+            yd ^= RotateLeft(yc + yb, 13);
+            xa ^= RotateLeft(xd + xc, 18);
+            ya ^= RotateLeft(yd + yc, 18);
 
-            // Row round.
-            x1 ^= RotateLeft(x0 + x3, 7);
-            x2 ^= RotateLeft(x1 + x0, 9);
-            x3 ^= RotateLeft(x2 + x1, 13);
-            x0 ^= RotateLeft(x3 + x2, 18);
-            x6 ^= RotateLeft(x5 + x4, 7);
-            x7 ^= RotateLeft(x6 + x5, 9);
-            x4 ^= RotateLeft(x7 + x6, 13);
-            x5 ^= RotateLeft(x4 + x7, 18);
-            x11 ^= RotateLeft(x10 + x9, 7);
-            x8 ^= RotateLeft(x11 + x10, 9);
-            x9 ^= RotateLeft(x8 + x11, 13);
-            x10 ^= RotateLeft(x9 + x8, 18);
-            x12 ^= RotateLeft(x15 + x14, 7);
-            x13 ^= RotateLeft(x12 + x15, 9);
-            x14 ^= RotateLeft(x13 + x12, 13);
-            x15 ^= RotateLeft(x14 + x13, 18);
+            // Rotate lanes so the rows line up: b -> (x3, x4, x9, x14), c -> (x2, x7, x8, x13), d -> (x1, x6, x11, x12).
+            xb = Avx2.Shuffle(xb, 0x93);
+            yb = Avx2.Shuffle(yb, 0x93);
+            xc = Avx2.Shuffle(xc, 0x4E);
+            yc = Avx2.Shuffle(yc, 0x4E);
+            xd = Avx2.Shuffle(xd, 0x39);
+            yd = Avx2.Shuffle(yd, 0x39);
+
+            // Row round: the same quarter-round with the roles of b and d exchanged.
+            xd ^= RotateLeft(xa + xb, 7);
+            yd ^= RotateLeft(ya + yb, 7);
+            xc ^= RotateLeft(xd + xa, 9);
+            yc ^= RotateLeft(yd + ya, 9);
+            xb ^= RotateLeft(xc + xd, 13);
+            yb ^= RotateLeft(yc + yd, 13);
+            xa ^= RotateLeft(xb + xc, 18);
+            ya ^= RotateLeft(yb + yc, 18);
+
+            xb = Avx2.Shuffle(xb, 0x39);
+            yb = Avx2.Shuffle(yb, 0x39);
+            xc = Avx2.Shuffle(xc, 0x4E);
+            yc = Avx2.Shuffle(yc, 0x4E);
+            xd = Avx2.Shuffle(xd, 0x93);
+            yd = Avx2.Shuffle(yd, 0x93);
         }
 
-        // Feed-forward: add the input words back (broadcast again rather than kept live across the rounds).
-        StoreTransposed(x0 + Vector128.Create(Sigma0), x1 + Vector128.Create(k[0]), x2 + Vector128.Create(k[1]), x3 + Vector128.Create(k[2]), output, 0);
-        StoreTransposed(x4 + Vector128.Create(k[3]), x5 + Vector128.Create(Sigma1), x6 + Vector128.Create((uint)nonce), x7 + Vector128.Create((uint)(nonce >> 32)), output, 16);
-        StoreTransposed(x8 + counterLow, x9 + counterHigh, x10 + Vector128.Create(Sigma2), x11 + Vector128.Create(k[4]), output, 32);
-        StoreTransposed(x12 + Vector128.Create(k[5]), x13 + Vector128.Create(k[6]), x14 + Vector128.Create(k[7]), x15 + Vector128.Create(Sigma3), output, 48);
-    }
-
-    /// <summary>Eight consecutive keystream blocks (counter .. counter + 7), one block per 256-bit vector lane.</summary>
-    private void KeystreamEight(ulong nonce, ulong counter, Span<byte> output)
-    {
-        uint[] k = _key;
-        Vector256<uint> counterLow = Vector256.Create((uint)counter) + Vector256.Create(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u);
-        Vector256<uint> carry = Vector256.LessThan(counterLow, Vector256.Create((uint)counter));
-        Vector256<uint> counterHigh = Vector256.Create((uint)(counter >> 32)) - carry;
-
-        Vector256<uint> x0 = Vector256.Create(Sigma0), x1 = Vector256.Create(k[0]), x2 = Vector256.Create(k[1]), x3 = Vector256.Create(k[2]);
-        Vector256<uint> x4 = Vector256.Create(k[3]), x5 = Vector256.Create(Sigma1), x6 = Vector256.Create((uint)nonce), x7 = Vector256.Create((uint)(nonce >> 32));
-        Vector256<uint> x8 = counterLow, x9 = counterHigh, x10 = Vector256.Create(Sigma2), x11 = Vector256.Create(k[4]);
-        Vector256<uint> x12 = Vector256.Create(k[5]), x13 = Vector256.Create(k[6]), x14 = Vector256.Create(k[7]), x15 = Vector256.Create(Sigma3);
-        for (int round = 0; round < 10; round++)
-        {
-            // Column round.
-            x4 ^= RotateLeft(x0 + x12, 7);
-            x8 ^= RotateLeft(x4 + x0, 9);
-            x12 ^= RotateLeft(x8 + x4, 13);
-            x0 ^= RotateLeft(x12 + x8, 18);
-            x9 ^= RotateLeft(x5 + x1, 7);
-            x13 ^= RotateLeft(x9 + x5, 9);
-            x1 ^= RotateLeft(x13 + x9, 13);
-            x5 ^= RotateLeft(x1 + x13, 18);
-            x14 ^= RotateLeft(x10 + x6, 7);
-            x2 ^= RotateLeft(x14 + x10, 9);
-            x6 ^= RotateLeft(x2 + x14, 13);
-            x10 ^= RotateLeft(x6 + x2, 18);
-            x3 ^= RotateLeft(x15 + x11, 7);
-            x7 ^= RotateLeft(x3 + x15, 9);
-            x11 ^= RotateLeft(x7 + x3, 13);
-            x15 ^= RotateLeft(x11 + x7, 18);
-
-            // Row round.
-            x1 ^= RotateLeft(x0 + x3, 7);
-            x2 ^= RotateLeft(x1 + x0, 9);
-            x3 ^= RotateLeft(x2 + x1, 13);
-            x0 ^= RotateLeft(x3 + x2, 18);
-            x6 ^= RotateLeft(x5 + x4, 7);
-            x7 ^= RotateLeft(x6 + x5, 9);
-            x4 ^= RotateLeft(x7 + x6, 13);
-            x5 ^= RotateLeft(x4 + x7, 18);
-            x11 ^= RotateLeft(x10 + x9, 7);
-            x8 ^= RotateLeft(x11 + x10, 9);
-            x9 ^= RotateLeft(x8 + x11, 13);
-            x10 ^= RotateLeft(x9 + x8, 18);
-            x12 ^= RotateLeft(x15 + x14, 7);
-            x13 ^= RotateLeft(x12 + x15, 9);
-            x14 ^= RotateLeft(x13 + x12, 13);
-            x15 ^= RotateLeft(x14 + x13, 18);
-        }
-
-        StoreTransposed(x0 + Vector256.Create(Sigma0), x1 + Vector256.Create(k[0]), x2 + Vector256.Create(k[1]), x3 + Vector256.Create(k[2]), output, 0);
-        StoreTransposed(x4 + Vector256.Create(k[3]), x5 + Vector256.Create(Sigma1), x6 + Vector256.Create((uint)nonce), x7 + Vector256.Create((uint)(nonce >> 32)), output, 16);
-        StoreTransposed(x8 + counterLow, x9 + counterHigh, x10 + Vector256.Create(Sigma2), x11 + Vector256.Create(k[4]), output, 32);
-        StoreTransposed(x12 + Vector256.Create(k[5]), x13 + Vector256.Create(k[6]), x14 + Vector256.Create(k[7]), x15 + Vector256.Create(Sigma3), output, 48);
+        XorGroup(xa + a, xb + b0, xc + c0, xd + d0, ref destination);
+        XorGroup(ya + a, yb + b1, yc + c1, yd + d0, ref Unsafe.Add(ref destination, 2 * BlockSize));
     }
 
     /// <summary>
-    /// Words w..w+3 of eight blocks to bytes [offset, +16) of each block. AVX2 unpacks work per 128-bit half, so the
-    /// low half of each result belongs to blocks 0-3 and the high half to blocks 4-7.
+    /// Back from diagonals to rows (row0 = x0..x3 = (a0, d1, c2, b3), and so on) with blends, then XORs the two blocks
+    /// (low lanes: the first block, high lanes: the second) into the 128 bytes at <paramref name="destination"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreTransposed(Vector256<uint> a, Vector256<uint> b, Vector256<uint> c, Vector256<uint> d, Span<byte> output, int offset)
+    private static void XorGroup(Vector256<uint> a, Vector256<uint> b, Vector256<uint> c, Vector256<uint> d, ref byte destination)
     {
-        Vector256<uint> t0 = Avx2.UnpackLow(a, b);
-        Vector256<uint> t1 = Avx2.UnpackLow(c, d);
-        Vector256<uint> t2 = Avx2.UnpackHigh(a, b);
-        Vector256<uint> t3 = Avx2.UnpackHigh(c, d);
-        Vector256<byte> r0 = Avx2.UnpackLow(t0.AsUInt64(), t1.AsUInt64()).AsByte();
-        Vector256<byte> r1 = Avx2.UnpackHigh(t0.AsUInt64(), t1.AsUInt64()).AsByte();
-        Vector256<byte> r2 = Avx2.UnpackLow(t2.AsUInt64(), t3.AsUInt64()).AsByte();
-        Vector256<byte> r3 = Avx2.UnpackHigh(t2.AsUInt64(), t3.AsUInt64()).AsByte();
-        r0.GetLower().CopyTo(output[offset..]);
-        r1.GetLower().CopyTo(output[(BlockSize + offset)..]);
-        r2.GetLower().CopyTo(output[((2 * BlockSize) + offset)..]);
-        r3.GetLower().CopyTo(output[((3 * BlockSize) + offset)..]);
-        r0.GetUpper().CopyTo(output[((4 * BlockSize) + offset)..]);
-        r1.GetUpper().CopyTo(output[((5 * BlockSize) + offset)..]);
-        r2.GetUpper().CopyTo(output[((6 * BlockSize) + offset)..]);
-        r3.GetUpper().CopyTo(output[((7 * BlockSize) + offset)..]);
+        Vector256<uint> row0 = Avx2.Blend(Avx2.Blend(a, b, 0x88), Avx2.Blend(c, d, 0x22), 0x66);
+        Vector256<uint> row1 = Avx2.Blend(Avx2.Blend(b, a, 0x22), Avx2.Blend(d, c, 0x88), 0xCC);
+        Vector256<uint> row2 = Avx2.Blend(Avx2.Blend(c, b, 0x22), Avx2.Blend(a, d, 0x88), 0xCC);
+        Vector256<uint> row3 = Avx2.Blend(Avx2.Blend(d, c, 0x22), Avx2.Blend(b, a, 0x88), 0xCC);
+        XorStore(Avx2.Permute2x128(row0, row1, 0x20), ref destination, 0);
+        XorStore(Avx2.Permute2x128(row2, row3, 0x20), ref destination, 32);
+        XorStore(Avx2.Permute2x128(row0, row1, 0x31), ref destination, BlockSize);
+        XorStore(Avx2.Permute2x128(row2, row3, 0x31), ref destination, BlockSize + 32);
     }
 
-    /// <summary>Words w..w+3 of the four blocks (one block per lane) to bytes [offset, +16) of each 64-byte block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreTransposed(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d, Span<byte> output, int offset)
-    {
-        Vector128<uint> t0 = Sse2.UnpackLow(a, b);   // a0 b0 a1 b1
-        Vector128<uint> t1 = Sse2.UnpackLow(c, d);   // c0 d0 c1 d1
-        Vector128<uint> t2 = Sse2.UnpackHigh(a, b);  // a2 b2 a3 b3
-        Vector128<uint> t3 = Sse2.UnpackHigh(c, d);  // c2 d2 c3 d3
-        Sse2.UnpackLow(t0.AsUInt64(), t1.AsUInt64()).AsByte().CopyTo(output[offset..]);
-        Sse2.UnpackHigh(t0.AsUInt64(), t1.AsUInt64()).AsByte().CopyTo(output[(BlockSize + offset)..]);
-        Sse2.UnpackLow(t2.AsUInt64(), t3.AsUInt64()).AsByte().CopyTo(output[((2 * BlockSize) + offset)..]);
-        Sse2.UnpackHigh(t2.AsUInt64(), t3.AsUInt64()).AsByte().CopyTo(output[((3 * BlockSize) + offset)..]);
-    }
+    private static void XorStore(Vector256<uint> keystream, ref byte destination, nuint offset) =>
+        (Vector256.LoadUnsafe(ref destination, offset) ^ keystream.AsByte()).StoreUnsafe(ref destination, offset);
 
     private void InitialState(ulong nonce, ulong counter, Span<uint> state)
     {
@@ -319,8 +247,4 @@ internal sealed class Salsa20Cipher : DatagramCipher
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<uint> RotateLeft(Vector256<uint> v, int count) =>
         Vector256.ShiftLeft(v, count) | Vector256.ShiftRightLogical(v, 32 - count);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<uint> RotateLeft(Vector128<uint> v, int count) =>
-        Vector128.ShiftLeft(v, count) | Vector128.ShiftRightLogical(v, 32 - count);
 }

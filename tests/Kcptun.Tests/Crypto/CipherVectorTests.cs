@@ -124,6 +124,41 @@ public class CipherVectorTests
         }
     }
 
+    [Theory]
+    [InlineData(8 + 1)]
+    [InlineData(8 + 63)]
+    [InlineData(8 + 64)]
+    [InlineData(8 + 255)]
+    [InlineData(8 + 256)]
+    [InlineData(8 + 257)]
+    [InlineData(8 + 511)]
+    [InlineData(8 + 512)]
+    [InlineData(8 + 513)]
+    [InlineData(1350)]
+    [InlineData(65507)]
+    public void Salsa20_vector_path_equals_the_scalar_core_at_chunk_boundaries(int length)
+    {
+        var key = new byte[32];
+        var random = new Random(length);
+        random.NextBytes(key);
+        var fast = new Salsa20Cipher(key);
+        var scalar = new Salsa20Cipher(key) { ScalarOnly = true };
+        for (int trial = 0; trial < 4; trial++)
+        {
+            var a = new byte[length];
+            random.NextBytes(a);
+            if (trial == 1)
+            {
+                a.AsSpan(0, 8).Fill(0xff); // every nonce bit set
+            }
+
+            var b = (byte[])a.Clone();
+            fast.Encrypt(a);
+            scalar.Encrypt(b);
+            Assert.Equal(b, a);
+        }
+    }
+
     [Fact]
     public void Salsa20_block_zero_matches_the_bouncycastle_engine()
     {
