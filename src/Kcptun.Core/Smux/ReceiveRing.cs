@@ -1,107 +1,100 @@
 using System.Buffers;
-using System.Numerics;
 
 namespace Kcptun.Smux;
 
 /// <summary>
-/// A stream's unread bytes: a circular buffer rented from <see cref="ArrayPool{T}.Shared"/> that doubles when a
-/// payload does not fit and goes back to the pool when it drains while large (or when the stream closes). Appending a
-/// frame is a copy, not an allocation. Not thread-safe: the owning stream guards it.
+/// A stream's unread bytes: a queue of fixed-size chunks rented from <see cref="ArrayPool{T}.Shared"/>. Appending a
+/// frame copies it into the tail chunk (renting another when full), taking copies out of the head chunk and returns
+/// every chunk it empties, so bytes are copied exactly once in and once out: no regrowth copies, and a bulk flow
+/// that drains the stream on every read does not re-rent a growing buffer each time. A drained stream keeps one
+/// chunk (<see cref="ChunkSize"/> bytes) for the next frame; <see cref="Clear"/> returns everything. Not
+/// thread-safe: the owning stream guards it.
 /// </summary>
 internal struct ReceiveRing
 {
-    private const int MinimumCapacity = 4096;
+    /// <summary>Bytes per chunk.</summary>
+    internal const int ChunkSize = 16384;
 
-    // Above this a drained buffer is returned, so an idle stream does not keep a burst's worth of memory.
-    private const int RetainedCapacity = 65536;
-
-    private byte[]? _buffer;
-    private int _head;
+    private Queue<byte[]>? _chunks;
+    private byte[]? _tail;
+    private int _headOffset; // read position in the head chunk
+    private int _tailLength; // bytes written into the tail chunk
 
     /// <summary>Bytes stored.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Chunks held (tests and diagnostics).</summary>
+    internal readonly int ChunkCount => _chunks?.Count ?? 0;
+
     public void Append(ReadOnlySpan<byte> data)
     {
-        if (_buffer is null || Count + data.Length > _buffer.Length)
+        _chunks ??= new Queue<byte[]>();
+        while (!data.IsEmpty)
         {
-            Grow(Count + data.Length);
-        }
+            if (_tail is null || _tailLength == _tail.Length)
+            {
+                _tail = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                _tailLength = 0;
+                _chunks.Enqueue(_tail);
+            }
 
-        var buffer = _buffer!;
-        var tail = (_head + Count) & (buffer.Length - 1);
-        var first = Math.Min(data.Length, buffer.Length - tail);
-        data[..first].CopyTo(buffer.AsSpan(tail));
-        data[first..].CopyTo(buffer);
-        Count += data.Length;
+            var n = Math.Min(data.Length, _tail.Length - _tailLength);
+            data[..n].CopyTo(_tail.AsSpan(_tailLength));
+            _tailLength += n;
+            Count += n;
+            data = data[n..];
+        }
     }
 
     /// <summary>Moves up to <paramref name="destination"/>.Length bytes out; returns how many.</summary>
     public int Take(Span<byte> destination)
     {
-        var count = Math.Min(destination.Length, Count);
-        if (count == 0)
+        var taken = 0;
+        while (taken < destination.Length && Count > 0)
         {
-            return 0;
-        }
-
-        var buffer = _buffer!;
-        var first = Math.Min(count, buffer.Length - _head);
-        buffer.AsSpan(_head, first).CopyTo(destination);
-        buffer.AsSpan(0, count - first).CopyTo(destination[first..]);
-        _head = (_head + count) & (buffer.Length - 1);
-        Count -= count;
-        if (Count == 0)
-        {
-            _head = 0;
-            if (buffer.Length > RetainedCapacity)
+            var head = _chunks!.Peek();
+            var end = ReferenceEquals(head, _tail) ? _tailLength : head.Length;
+            var n = Math.Min(destination.Length - taken, end - _headOffset);
+            head.AsSpan(_headOffset, n).CopyTo(destination[taken..]);
+            taken += n;
+            _headOffset += n;
+            Count -= n;
+            if (_headOffset < end)
             {
-                Release();
+                break; // destination full
             }
+
+            if (ReferenceEquals(head, _tail))
+            {
+                // Drained: keep the chunk for the next frame.
+                _headOffset = 0;
+                _tailLength = 0;
+                break;
+            }
+
+            ArrayPool<byte>.Shared.Return(_chunks.Dequeue());
+            _headOffset = 0;
         }
 
-        return count;
+        return taken;
     }
 
     /// <summary>Drops every byte and returns the storage; returns how many bytes were dropped.</summary>
     public int Clear()
     {
         var dropped = Count;
+        if (_chunks is not null)
+        {
+            while (_chunks.TryDequeue(out var chunk))
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+
+        _tail = null;
+        _headOffset = 0;
+        _tailLength = 0;
         Count = 0;
-        _head = 0;
-        Release();
         return dropped;
-    }
-
-    private void Grow(int needed)
-    {
-        var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(needed, MinimumCapacity));
-        var larger = ArrayPool<byte>.Shared.Rent(capacity);
-        if (!BitOperations.IsPow2(larger.Length))
-        {
-            // The shared pool hands out power-of-two arrays; be safe if it ever does not.
-            ArrayPool<byte>.Shared.Return(larger);
-            larger = new byte[capacity];
-        }
-
-        if (_buffer is not null)
-        {
-            var first = Math.Min(Count, _buffer.Length - _head);
-            _buffer.AsSpan(_head, first).CopyTo(larger);
-            _buffer.AsSpan(0, Count - first).CopyTo(larger.AsSpan(first));
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-
-        _buffer = larger;
-        _head = 0;
-    }
-
-    private void Release()
-    {
-        if (_buffer is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
-        }
     }
 }

@@ -37,10 +37,36 @@ public class ReceiveRingTests
             }
 
             Assert.Equal(oracle.Count, ring.Count);
+            // Chunks are returned as they empty: never more than the bytes need (plus a partly read head and tail).
+            Assert.True(ring.ChunkCount <= ring.Count / ReceiveRing.ChunkSize + 2, $"{ring.ChunkCount} chunks hold {ring.Count} bytes");
         }
 
         Assert.Equal(oracle.Count, ring.Clear());
         Assert.Equal(0, ring.Count);
         Assert.Equal(0, ring.Take(new byte[10]));
+        Assert.Equal(0, ring.ChunkCount);
+    }
+
+    [Fact]
+    public void A_drained_stream_keeps_one_chunk_and_reuses_it()
+    {
+        var ring = new ReceiveRing();
+        var data = new byte[5 * ReceiveRing.ChunkSize + 123];
+        new Random(5).NextBytes(data);
+        var copy = new byte[data.Length];
+        for (var round = 0; round < 3; round++)
+        {
+            ring.Append(data);
+            Assert.Equal(6, ring.ChunkCount);
+            var read = 0;
+            while (read < copy.Length)
+            {
+                read += ring.Take(copy.AsSpan(read, Math.Min(7000, copy.Length - read)));
+            }
+
+            Assert.True(data.AsSpan().SequenceEqual(copy));
+            Assert.Equal(0, ring.Count);
+            Assert.Equal(1, ring.ChunkCount);
+        }
     }
 }
