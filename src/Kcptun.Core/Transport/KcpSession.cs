@@ -33,6 +33,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private readonly SemaphoreSlim _readGate = new(1, 1);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private int _closed;
+    private long _flushDue; // KcpClock milliseconds when the periodic flush is next due; under _gate
     private int _sendErrorLogged;
     private Exception? _transportError;
 
@@ -109,6 +110,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             }
 
             _pipeline.Input(payload, _kcp, _ackNoDelay);
+            FlushIfDueLocked();
             readable = _kcp.PeekSize() > 0;
             writable = CanQueueLocked();
         }
@@ -149,7 +151,9 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
             if (_pacer is null)
             {
-                delay = _kcp.Flush(false, KcpClock.Now);
+                // The receive path may have run the periodic flush since this update was armed.
+                long now = KcpClock.NowMilliseconds;
+                delay = now < _flushDue ? _flushDue - now : FlushPeriodicLocked(now);
             }
             else
             {
@@ -179,6 +183,34 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             _writable.Set();
         }
 
+        return delay;
+    }
+
+    /// <summary>
+    /// Runs the periodic flush from the receive path when it is due. Under load the scheduler thread has to be woken
+    /// and wait for a CPU, often tens of milliseconds past the interval, while the receive thread is running anyway
+    /// while datagrams arrive: flushing here keeps ACKs within the interval (late ACKs made the peer retransmit
+    /// segments that had arrived: its RTO is 30 ms in the fast modes). Never more often than the interval: the
+    /// scheduler's next update only flushes if no datagram ran it first. Unpaced sessions only (the pacer owns the
+    /// timing of paced ones).
+    /// </summary>
+    private void FlushIfDueLocked()
+    {
+        if (_pacer is null)
+        {
+            long now = KcpClock.NowMilliseconds;
+            if (now >= _flushDue)
+            {
+                FlushPeriodicLocked(now);
+            }
+        }
+    }
+
+    /// <summary>A full flush at <paramref name="now"/>; records when the next one is due and returns the delay until then.</summary>
+    private long FlushPeriodicLocked(long now)
+    {
+        long delay = _kcp.Flush(false, unchecked((uint)now));
+        _flushDue = now + delay;
         return delay;
     }
 
