@@ -16,20 +16,28 @@ internal sealed class AsyncSignal : IValueTaskSource
     private bool _waiting;
 
     /// <summary>Releases the current waiter, or the next one if nobody waits.</summary>
-    public void Set()
+    /// <param name="runWaiterInline">
+    /// True: a waiting continuation runs on this thread, inside this call, up to its next incomplete await (the
+    /// caller holds no lock and can afford that work); false: it is queued to the thread pool.
+    /// </param>
+    public void Set(bool runWaiterInline = false)
     {
         lock (_lock)
         {
-            if (_waiting)
-            {
-                _waiting = false;
-                _core.SetResult(true);
-            }
-            else
+            if (!_waiting)
             {
                 _signaled = true;
+                return;
             }
+
+            _waiting = false;
         }
+
+        // Only the Set that cleared _waiting gets here, and the waiter cannot wait again before its continuation ran,
+        // so nothing else touches the core until SetResult returns. Completed outside the lock: an inline
+        // continuation must not run while holding it.
+        _core.RunContinuationsAsynchronously = !runWaiterInline;
+        _core.SetResult(true);
     }
 
     /// <summary>Completes when <see cref="Set"/> is called (or was called since the last wait).</summary>
@@ -69,6 +77,7 @@ internal sealed class AsyncSignal : IValueTaskSource
             if (_waiting)
             {
                 _waiting = false;
+                _core.RunContinuationsAsynchronously = true; // never inline under the lock
                 _core.SetException(new OperationCanceledException(token));
             }
         }

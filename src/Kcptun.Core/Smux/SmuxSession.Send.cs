@@ -13,6 +13,10 @@ public sealed partial class SmuxSession
     // SYN, UPD and NOP go ahead of data, as in latest smux; FIN stays in data order behind the stream's PSH frames.
     private readonly Queue<ControlEntry> _control = new();
     private readonly Queue<DataEntry> _data = new();
+    // Set with runWaiterInline by every enqueue (callers hold no lock): an idle send loop writes the batch on the
+    // enqueuing thread instead of waking a pool worker for it. That hop was on every request's path, once on each
+    // tunnel end, and with workers that sleep at once (UnfairSemaphoreSpinLimit=0) each one costs a futex wake-up
+    // and a context switch, which on a busy machine is where the p99 went (issue 6). A busy loop just sees the flag.
     private readonly AsyncSignal _sendSignal = new();
     private readonly List<SmuxStream> _batchFins = [];
     private readonly byte[] _sendBuffer;
@@ -52,7 +56,7 @@ public sealed partial class SmuxSession
             _control.Enqueue(new ControlEntry(command, stream));
         }
 
-        _sendSignal.Set();
+        _sendSignal.Set(runWaiterInline: true);
         return true;
     }
 
@@ -72,7 +76,7 @@ public sealed partial class SmuxSession
             _data.Enqueue(new DataEntry(stream, operation.Version, Fin: false));
         }
 
-        _sendSignal.Set();
+        _sendSignal.Set(runWaiterInline: true);
         return operation.WaitAsync(cancellationToken);
     }
 
@@ -95,7 +99,7 @@ public sealed partial class SmuxSession
             _data.Enqueue(new DataEntry(stream, 0, Fin: true));
         }
 
-        _sendSignal.Set();
+        _sendSignal.Set(runWaiterInline: true);
         return true;
     }
 
