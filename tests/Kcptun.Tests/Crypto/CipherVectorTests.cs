@@ -230,7 +230,7 @@ public class CipherVectorTests
     {
         var key = CryptoVectors.Pass.AsSpan(0, 16).ToArray();
         var ours = Cast5Block.Create(key);
-        Assert.IsType<Cast5Block>(ours); // the BouncyCastle layout it reads is present
+        Assert.IsType<Cast5Block>(ours);
         var engine = BouncyCastleBlock.Cast5(key);
         var random = new Random(55);
         var block = new byte[8];
@@ -242,6 +242,53 @@ public class CipherVectorTests
             ours.EncryptBlock(block, a);
             engine.EncryptBlock(block, b);
             Assert.Equal(b, a);
+        }
+    }
+
+    [Fact]
+    public void Cast5_rfc2144_b1_single_block()
+    {
+        var ours = Cast5Block.Create(Vectors.Hex("0123456712345678234567893456789a"));
+        var output = new byte[8];
+        ours.EncryptBlock(Vectors.Hex("0123456789abcdef"), output);
+        Assert.Equal("238b4fe5847e44b2", Vectors.Hex(output));
+    }
+
+    [Fact]
+    public void Cast5_key_schedule_and_tables_equal_bouncycastle_for_random_keys()
+    {
+        // Our own key schedule and RFC tables against BouncyCastle's (read by reflection here only, in the test).
+        var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance;
+        var type = typeof(Org.BouncyCastle.Crypto.Engines.Cast5Engine);
+        uint[][] ours = [Cast5Tables.S1, Cast5Tables.S2, Cast5Tables.S3, Cast5Tables.S4, Cast5Tables.S5, Cast5Tables.S6, Cast5Tables.S7, Cast5Tables.S8];
+        for (int t = 0; t < 8; t++)
+        {
+            Assert.Equal((uint[])type.GetField("S" + (t + 1), flags)!.GetValue(null)!, ours[t]);
+        }
+
+        var random = new Random(2144);
+        var key = new byte[16];
+        var block = new byte[8];
+        var a = new byte[8];
+        var b = new byte[8];
+        for (int trial = 0; trial < 50; trial++)
+        {
+            random.NextBytes(key);
+            var engine = new Org.BouncyCastle.Crypto.Engines.Cast5Engine();
+            engine.Init(true, new Org.BouncyCastle.Crypto.Parameters.KeyParameter(key));
+            (uint[] masking, int[] rotation) = Cast5Block.KeySchedule(key);
+            Assert.Equal(((uint[])type.GetField("_Km", flags)!.GetValue(engine)!)[1..], masking[1..]);
+            Assert.Equal(((int[])type.GetField("_Kr", flags)!.GetValue(engine)!)[1..], rotation[1..]);
+
+            var mine = Cast5Block.Create(key);
+            var theirs = BouncyCastleBlock.Cast5(key);
+            for (int i = 0; i < 20; i++)
+            {
+                random.NextBytes(block);
+                mine.EncryptBlock(block, a);
+                theirs.EncryptBlock(block, b);
+                Assert.Equal(b, a);
+            }
         }
     }
 
