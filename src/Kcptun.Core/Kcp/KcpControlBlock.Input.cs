@@ -122,11 +122,19 @@ public sealed partial class KcpControlBlock
         Count(inSegments, 0);
 
         // One RTT sample per packet, from its last ACK, and only from packets that really crossed the network.
+        // Unlike kcp-go, an echoed ts older than one already sampled is no sample: such an ACK answers an old
+        // transmission the peer only got now, typically one FEC recovered a whole group later (the peer ACKs it
+        // with its original ts), or a datagram reordered behind newer ones. Its "RTT" is that extra wait, not the
+        // path's; kcp-go's estimator takes it and, at 10% loss, inflates rto several-fold for the next lone
+        // segment (issue 6: p99 of request/response). ts only ever grows on the sending side, so a fresh ACK is
+        // never older than the last sample.
         if (sawAck && regular)
         {
             var rtt = (int)(now - latestAckTimestamp);
-            if (rtt >= 0)
+            if (rtt >= 0 && (!_hasRttSample || (int)(latestAckTimestamp - _lastSampledTimestamp) >= 0))
             {
+                _hasRttSample = true;
+                _lastSampledTimestamp = latestAckTimestamp;
                 UpdateRto(rtt);
             }
         }

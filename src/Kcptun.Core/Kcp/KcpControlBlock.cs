@@ -101,6 +101,8 @@ public sealed partial class KcpControlBlock
     private int _fastAckScanStart;      // send-buffer index before which every segment is acked or fastack-saturated
     private bool _noCongestionControl;
     private bool _deadLink;
+    private bool _hasRttSample;
+    private uint _lastSampledTimestamp; // the echoed ts of the last RTT sample taken
 
     private int _receiveOffset;         // bytes of the front rcv_queue segment already handed out (stream mode)
     private long _receiveQueueBytes;    // data bytes in rcv_queue, including the consumed prefix

@@ -100,6 +100,39 @@ public class KcpRtoTests
     }
 
     [Fact]
+    public void An_ack_echoing_a_timestamp_older_than_the_last_sample_is_no_sample()
+    {
+        var h = new KcpHarness();
+        h.Block.SetNoDelay(1, 10, 0, 1);
+        Sample(h, 1000, 50); // ts 950
+        Assert.Equal(50, h.Block.SmoothedRoundTripTime);
+        var rto = h.Block.RetransmissionTimeout;
+
+        // The peer FEC-recovered a transmission from ts 700 and ACKs it now: 300 ms is no path RTT.
+        Assert.Equal(0, h.Input(1000, Segment(KcpCommand.Ack, sn: 7, ts: 700)));
+        Assert.Equal(50, h.Block.SmoothedRoundTripTime);
+        Assert.Equal(rto, h.Block.RetransmissionTimeout);
+
+        // Same ts again is still a sample (two ACKs of one flush's segments), newer ones too.
+        Sample(h, 1010, 60); // ts 950
+        Assert.Equal(51, h.Block.SmoothedRoundTripTime); // 50 + (10 >> 3)
+    }
+
+    [Fact]
+    public void The_timestamp_order_survives_the_clock_wrapping()
+    {
+        var h = new KcpHarness();
+        h.Block.SetNoDelay(1, 10, 0, 1);
+        Sample(h, uint.MaxValue - 10, 40); // ts 2^32 - 51
+        Sample(h, 30, 40); // ts 2^32 - 10: newer than 2^32 - 51 across the wrap
+        Assert.Equal(40, h.Block.SmoothedRoundTripTime);
+        Assert.Equal(0, h.Input(40, Segment(KcpCommand.Ack, sn: 7, ts: uint.MaxValue - 100))); // older: no sample
+        Assert.Equal(40, h.Block.SmoothedRoundTripTime);
+        Sample(h, 60, 20); // ts 40: newer
+        Assert.Equal(37, h.Block.SmoothedRoundTripTime); // 40 + (-20 >> 3 = -3)
+    }
+
+    [Fact]
     public void One_sample_per_packet_from_its_last_ack()
     {
         var h = new KcpHarness();
