@@ -134,6 +134,10 @@ public class CipherVectorTests
     [InlineData(8 + 511)]
     [InlineData(8 + 512)]
     [InlineData(8 + 513)]
+    [InlineData(8 + 383)]
+    [InlineData(8 + 384)]
+    [InlineData(8 + 385)]
+    [InlineData(8 + 768)]
     [InlineData(1350)]
     [InlineData(65507)]
     public void Salsa20_vector_path_equals_the_scalar_core_at_chunk_boundaries(int length)
