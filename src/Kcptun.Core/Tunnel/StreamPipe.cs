@@ -42,9 +42,11 @@ internal static class StreamPipe
     }
 
     // Returns the error that ended the copy, or null for EOF (or a close caused by the other direction ending).
+    // Starts on the caller's thread: the first read is issued at once (no pool hop before it, which was on the path
+    // of every new connection's first request, on both tunnel ends) and returns to the caller at the first read
+    // that has to wait.
     private static async Task<Exception?> CopyAsync(Stream from, Stream to, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {

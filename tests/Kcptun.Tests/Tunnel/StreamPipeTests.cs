@@ -28,6 +28,20 @@ public class StreamPipeTests
     }
 
     [Fact]
+    public async Task Both_directions_issue_their_first_read_on_the_calling_thread()
+    {
+        var local = new PendingReadStream();
+        var tunnel = new PendingReadStream();
+        var pipe = StreamPipe.RunAsync(local, tunnel, TimeSpan.Zero, CancellationToken.None);
+        Assert.Equal(Environment.CurrentManagedThreadId, local.FirstReadThread);
+        Assert.Equal(Environment.CurrentManagedThreadId, tunnel.FirstReadThread);
+
+        local.EndOfStream();
+        Assert.Null(await pipe.WaitAsync(s_timeout));
+        Assert.True(local.IsDisposed && tunnel.IsDisposed);
+    }
+
+    [Fact]
     public async Task Without_close_wait_late_data_is_dropped_like_Debian()
     {
         using var app = await SocketPair.CreateAsync();
@@ -73,5 +87,48 @@ public class StreamPipeTests
         var buffer = new byte[count];
         await stream.ReadExactlyAsync(buffer).AsTask().WaitAsync(s_timeout);
         return buffer;
+    }
+
+    /// <summary>A stream whose reads wait until <see cref="EndOfStream"/> or dispose; records where the first read came from.</summary>
+    private sealed class PendingReadStream : Kcptun.IO.DuplexStream
+    {
+        private readonly TaskCompletionSource<int> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int FirstReadThread { get; private set; } = -1;
+
+        public bool IsDisposed { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public void EndOfStream() => _end.TrySetResult(0);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (FirstReadThread < 0)
+            {
+                FirstReadThread = Environment.CurrentManagedThreadId;
+            }
+
+            return new ValueTask<int>(_end.Task.WaitAsync(cancellationToken));
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => default;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            IsDisposed = true;
+            _end.TrySetResult(0);
+            base.Dispose(disposing);
+        }
     }
 }
