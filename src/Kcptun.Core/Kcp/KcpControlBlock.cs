@@ -209,6 +209,9 @@ public sealed partial class KcpControlBlock
     /// <summary>Segments received out of order, waiting for a gap to fill.</summary>
     public int ReceiveBufferCount => _receiveBufferCount;
 
+    /// <summary>Segment buffers kept for reuse (0 after <see cref="ReleaseBuffers"/>).</summary>
+    internal int PooledBuffers => _pool.Retained;
+
     /// <summary>
     /// Sets the MTU (datagram size including the reserved prefix). Returns false and changes nothing when
     /// <paramref name="mtu"/> is below 50, above <see cref="MaximumMtu"/>, or would leave an mss below 1.

@@ -43,7 +43,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var socket = new DatagramSocket(UdpSocketFactory.CreateListener(local, options));
+        var socket = new DatagramSocket(UdpSocketFactory.CreateListener(local, options), options.BatchIO);
         KcpListener listener;
         try
         {

@@ -24,7 +24,7 @@ public sealed partial class KcpSession : IDatagramReceiver
         options.Validate();
         IPEndPoint target = await ResolveAsync(remote, cancellationToken).ConfigureAwait(false);
         Socket socket = UdpSocketFactory.CreateClient(target, options);
-        var datagrams = new DatagramSocket(socket);
+        var datagrams = new DatagramSocket(socket, options.BatchIO);
         KcpSession session;
         try
         {

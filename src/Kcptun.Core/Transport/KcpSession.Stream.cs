@@ -47,7 +47,7 @@ public sealed partial class KcpSession
         int received;
         lock (_gate)
         {
-            received = _kcp.Receive(buffer);
+            received = _buffersReleased ? -1 : _kcp.Receive(buffer);
         }
 
         if (received > 0)

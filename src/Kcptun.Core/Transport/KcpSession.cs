@@ -12,7 +12,9 @@ namespace Kcptun.Transport;
 /// Reads wait for data and return 0 once the session is closed; writes wait while KCP's send queue is at the
 /// window (as kcp-go) and flush at once. Dispose sends one final flush: KCP has no close segment, the peer only
 /// notices through smux keepalives. The shared <see cref="KcpScheduler"/> drives the periodic flush; KCP state is
-/// only touched under the session lock, and datagrams leave in the order KCP produced them.
+/// only touched under the session lock, and datagrams leave in the order KCP produced them: what one KCP call
+/// (flush, or input that flushes ACKs) outputs is collected in a <see cref="DatagramBatch"/>, sealed at once and
+/// sent with one sendmmsg where the platform has it, before the lock is released.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710:Identifiers should have correct suffix",
     Justification = "The name is pinned by ARCHITECTURE.md (kcp-go's UDPSession); the type is a session first.")]
@@ -34,6 +36,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private int _closed;
     private long _flushDue; // KcpClock milliseconds when the periodic flush is next due; under _gate
+    private bool _buffersReleased;
     private int _sendErrorLogged;
     private Exception? _transportError;
 
@@ -54,7 +57,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             _pacer = new SendPacer(options.RateLimit, options.TimeProvider);
         }
 
-        _pipeline = new PacketPipeline(_protection, options, Counters, this);
+        _pipeline = new PacketPipeline(_protection, options, Counters, this, new DatagramBatch(SendBatchSize));
         _kcp = new KcpControlBlock(conversation, _pipeline.Output, _pipeline.ReservedSize, Counters);
 
         // The order kcptun applies them (section 7.2); MTU above 1500 is ignored as in Debian kcp-go.
@@ -68,6 +71,9 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
         TransportCounters.SessionOpened(Counters, active: listener is null);
     }
+
+    /// <summary>Datagrams collected before one sendmmsg; a longer flush sends several batches.</summary>
+    internal const int SendBatchSize = 32;
 
     /// <summary>The KCP conversation id (random for a dialled session, the peer's for an accepted one).</summary>
     public uint Conversation { get; }
@@ -98,6 +104,20 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         }
     }
 
+    /// <summary>
+    /// Segment buffers KCP holds (queued, in flight, received, pooled): tests check it drops to 0 once closed.
+    /// </summary>
+    internal int HeldSegmentBuffers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _kcp.WaitingToSend + _kcp.ReceiveQueueCount + _kcp.ReceiveBufferCount + _kcp.PooledBuffers;
+            }
+        }
+    }
+
     /// <summary>Feeds one opened payload (at least 24 bytes) from the receive loop into KCP.</summary>
     internal void InputPayload(ReadOnlySpan<byte> payload)
     {
@@ -111,6 +131,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
             _pipeline.Input(payload, _kcp, _ackNoDelay);
             FlushIfDueLocked();
+            _pipeline.SendPending();
             readable = _kcp.PeekSize() > 0;
             writable = CanQueueLocked();
         }
@@ -167,6 +188,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
                 else
                 {
                     delay = _kcp.Flush(false, KcpClock.Now);
+                    _pipeline.SendPending();
                     wait = _pacer.Drain(_wire);
                     if (_pacer.HasBacklog)
                     {
@@ -210,6 +232,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private long FlushPeriodicLocked(long now)
     {
         long delay = _kcp.Flush(false, unchecked((uint)now));
+        _pipeline.SendPending();
         _flushDue = now + delay;
         return delay;
     }
@@ -222,6 +245,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         if (_pacer is null || !_pacer.HasBacklog)
         {
             _kcp.Flush(false, KcpClock.Now);
+            _pipeline.SendPending();
         }
     }
 
@@ -238,6 +262,25 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         }
     }
 
+    void IDatagramSink.SendBatch(DatagramBatch batch)
+    {
+        // Paced: the datagrams the bucket lets through now are a prefix of the batch; the pacer keeps copies of the rest.
+        int now = _pacer is null ? batch.Count : _pacer.SubmitBatch(batch);
+        if (now == 0)
+        {
+            return;
+        }
+
+        int sent = _socket.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
+        SnmpCounters global = SnmpCounters.Global;
+        TransportCounters.Add(ref Counters.OutPkts, ref global.OutPkts, sent);
+        TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, bytes);
+        if (sent < now)
+        {
+            LogSendError(error);
+        }
+    }
+
     private void SendNow(ReadOnlySpan<byte> datagram)
     {
         if (_socket.TrySend(datagram, RemoteAddress, out SocketError error))
@@ -246,7 +289,15 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             TransportCounters.Increment(ref Counters.OutPkts, ref global.OutPkts);
             TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, datagram.Length);
         }
-        else if (Interlocked.Exchange(ref _sendErrorLogged, 1) == 0)
+        else
+        {
+            LogSendError(error);
+        }
+    }
+
+    private void LogSendError(SocketError error)
+    {
+        if (Interlocked.Exchange(ref _sendErrorLogged, 1) == 0)
         {
             _log?.Invoke($"kcp session {Conversation:x8} to {RemoteEndPoint}: send failed: {error} (further send errors not logged)");
         }
@@ -278,6 +329,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         lock (_gate)
         {
             _kcp.Flush(false, KcpClock.Now);
+            _pipeline.SendPending();
             if (_pacer is not null)
             {
                 // No scheduler update follows a close: what the bucket allows leaves now, the rest is dropped,
@@ -285,6 +337,10 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
                 _pacer.Drain(_wire);
                 _pacer.Clear();
             }
+
+            // Nothing touches KCP after this (every path checks IsClosed under the lock): let its segments go.
+            _kcp.ReleaseBuffers();
+            _buffersReleased = true;
         }
 
         TransportCounters.SessionClosed(Counters);

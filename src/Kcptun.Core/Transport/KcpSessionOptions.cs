@@ -68,6 +68,12 @@ public sealed record KcpSessionOptions
     /// </summary>
     public Func<PacketProtection> ProtectionFactory { get; init; } = CreateNoneProtection;
 
+    /// <summary>
+    /// Move datagrams with recvmmsg/sendmmsg where the platform has them (64-bit Linux). False forces the portable
+    /// one-datagram-per-call path everywhere (tests of that path, and measurements).
+    /// </summary>
+    internal bool BatchIO { get; init; } = true;
+
     /// <summary>Receives warnings the transport logs instead of throwing (socket option failures, send errors).</summary>
     public Action<string>? Log { get; init; }
 

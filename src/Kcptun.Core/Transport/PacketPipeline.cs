@@ -11,6 +11,15 @@ internal interface IDatagramSink
 {
     /// <summary>Sends one wire datagram; the span is only valid during the call.</summary>
     void Send(ReadOnlySpan<byte> datagram);
+
+    /// <summary>Sends the sealed datagrams of <paramref name="batch"/> in order (default: one <see cref="Send"/> each).</summary>
+    void SendBatch(DatagramBatch batch)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            Send(batch.Datagram(i));
+        }
+    }
 }
 
 /// <summary>
@@ -18,6 +27,9 @@ internal interface IDatagramSink
 /// send = KCP output -> FEC encode -> seal -> sink, each parity datagram right after the data datagram that
 /// completed its group; receive = (opened payload) -> FEC flag dispatch -> KCP input (regular) / FEC decoder ->
 /// recovered packets as non-regular input. The caller holds the session lock around every call.
+/// With a <see cref="DatagramBatch"/>, the send side copies each datagram (KCP reuses its output buffer) into the
+/// next slot and only FEC-encodes it there; <see cref="SendPending"/> (the caller's end of a KCP flush, or a full
+/// batch) seals the whole batch with one <see cref="PacketProtection.SealMany"/> and hands it to the sink.
 /// </summary>
 internal sealed class PacketPipeline
 {
@@ -35,13 +47,22 @@ internal sealed class PacketPipeline
     private readonly SnmpCounters _counters;
     private readonly IDatagramSink _sink;
     private readonly byte[] _sealScratch;
+    private readonly DatagramBatch? _batch;
     private FecDecoder? _decoder;
 
-    public PacketPipeline(PacketProtection protection, KcpSessionOptions options, SnmpCounters counters, IDatagramSink sink)
+    /// <summary>Builds the stages of one session; <paramref name="counters"/> get the packet counts.</summary>
+    /// <param name="protection">Seals this session's datagrams (and opens them on the receive path).</param>
+    /// <param name="options">FEC shard counts.</param>
+    /// <param name="counters">The session's counters.</param>
+    /// <param name="sink">Where sealed datagrams go.</param>
+    /// <param name="batch">Collect datagrams here until <see cref="SendPending"/>; null: seal and send each at once.</param>
+    public PacketPipeline(PacketProtection protection, KcpSessionOptions options, SnmpCounters counters, IDatagramSink sink,
+        DatagramBatch? batch = null)
     {
         _protection = protection;
         _counters = counters;
         _sink = sink;
+        _batch = batch;
         int fecHeader = 0;
         if (options.FecEnabled)
         {
@@ -70,6 +91,14 @@ internal sealed class PacketPipeline
             return;
         }
 
+        if (_batch is not null && length + _protection.TrailerSize <= _batch.SlotSize)
+        {
+            OutputToBatch(_batch, buffer[..length]);
+            return;
+        }
+
+        // Unbatched, or a datagram too large for a slot (cannot happen with an MTU of at most 1500): at once, in order.
+        SendPending();
         if (_encoder is null)
         {
             SealAndSend(buffer, length);
@@ -82,6 +111,60 @@ internal sealed class PacketPipeline
         {
             Span<byte> parity = _encoder.ParityDatagram(i);
             SealAndSend(parity, parity.Length);
+        }
+    }
+
+    /// <summary>Datagrams waiting in the batch for <see cref="SendPending"/>.</summary>
+    public int PendingCount => _batch?.Count ?? 0;
+
+    /// <summary>Seals every datagram collected since the last call with one SealMany and sends them, in order.</summary>
+    public void SendPending()
+    {
+        if (_batch is null || _batch.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _protection.SealMany(_batch.Slab, _batch.SlotSize, _batch.Lengths);
+            _sink.SendBatch(_batch);
+        }
+        finally
+        {
+            _batch.Clear();
+        }
+    }
+
+    private void OutputToBatch(DatagramBatch batch, ReadOnlySpan<byte> datagram)
+    {
+        if (batch.IsFull)
+        {
+            SendPending();
+        }
+
+        // FEC encodes the copy in its slot: the seqid/flag/size header lands there, the shard is recorded.
+        Span<byte> slot = batch.NextSlot;
+        datagram.CopyTo(slot);
+        int parities = _encoder?.Encode(slot[..datagram.Length]) ?? 0;
+        batch.Commit(datagram.Length);
+        for (int i = 0; i < parities; i++)
+        {
+            Span<byte> parity = _encoder!.ParityDatagram(i);
+            if (parity.Length + _protection.TrailerSize > batch.SlotSize)
+            {
+                SendPending();
+                SealAndSend(parity, parity.Length);
+                continue;
+            }
+
+            if (batch.IsFull)
+            {
+                SendPending();
+            }
+
+            parity.CopyTo(batch.NextSlot);
+            batch.Commit(parity.Length);
         }
     }
 

@@ -57,6 +57,36 @@ internal sealed class SendPacer
     }
 
     /// <summary>
+    /// <see cref="Submit"/> for a sealed batch, without sending: returns how many leading datagrams the bucket lets
+    /// go now (the caller sends them at once, before anything else); copies of the rest wait in the queue, in order
+    /// (dropped past <see cref="MaxQueued"/>).
+    /// </summary>
+    public int SubmitBatch(DatagramBatch batch)
+    {
+        int now = 0;
+        while (now < batch.Count && _queue.Count == 0 && _bucket.TryTake(batch.Datagram(now).Length))
+        {
+            now++;
+        }
+
+        for (int i = now; i < batch.Count; i++)
+        {
+            if (_queue.Count >= MaxQueued)
+            {
+                Dropped += batch.Count - i;
+                break;
+            }
+
+            Span<byte> datagram = batch.Datagram(i);
+            byte[] copy = ArrayPool<byte>.Shared.Rent(datagram.Length);
+            datagram.CopyTo(copy);
+            _queue.Enqueue((copy, datagram.Length));
+        }
+
+        return now;
+    }
+
+    /// <summary>
     /// Sends queued datagrams while tokens allow; returns the wait until the next one can go (zero: queue empty).
     /// </summary>
     public TimeSpan Drain(IDatagramSink send)
