@@ -44,16 +44,7 @@ internal sealed class SendPacer
             return true;
         }
 
-        if (_queue.Count >= MaxQueued)
-        {
-            Dropped++;
-            return false;
-        }
-
-        byte[] copy = ArrayPool<byte>.Shared.Rent(datagram.Length);
-        datagram.CopyTo(copy);
-        _queue.Enqueue((copy, datagram.Length));
-        return true;
+        return TryQueue(datagram);
     }
 
     /// <summary>
@@ -71,19 +62,25 @@ internal sealed class SendPacer
 
         for (int i = now; i < batch.Count; i++)
         {
-            if (_queue.Count >= MaxQueued)
-            {
-                Dropped += batch.Count - i;
-                break;
-            }
-
-            Span<byte> datagram = batch.Datagram(i);
-            byte[] copy = ArrayPool<byte>.Shared.Rent(datagram.Length);
-            datagram.CopyTo(copy);
-            _queue.Enqueue((copy, datagram.Length));
+            _ = TryQueue(batch.Datagram(i));
         }
 
         return now;
+    }
+
+    /// <summary>Queues a pooled copy of <paramref name="datagram"/>; false (counted in <see cref="Dropped"/>) past <see cref="MaxQueued"/>.</summary>
+    private bool TryQueue(ReadOnlySpan<byte> datagram)
+    {
+        if (_queue.Count >= MaxQueued)
+        {
+            Dropped++;
+            return false;
+        }
+
+        byte[] copy = ArrayPool<byte>.Shared.Rent(datagram.Length);
+        datagram.CopyTo(copy);
+        _queue.Enqueue((copy, datagram.Length));
+        return true;
     }
 
     /// <summary>
