@@ -56,13 +56,15 @@ public sealed class LinkEmulatorTests : IDisposable
             await _client.SendToAsync(new byte[] { 1 }, emulator.FrontEndPoint, cts.Token);
         }
 
-        // Lost datagrams are never queued, so once all 20 were offered nothing can still arrive.
-        while (emulator.Up.Offered < 20)
+        // Lost datagrams are never queued, so once all 20 were decided nothing can still arrive. Wait on the
+        // decisions, not on Offered: the relay thread counts the offer before it draws the loss.
+        while (emulator.Up.RandomLoss + emulator.Up.Delivered < 20)
         {
             await Task.Yield();
             cts.Token.ThrowIfCancellationRequested();
         }
 
+        Assert.Equal(20, emulator.Up.Offered);
         Assert.Equal(20, emulator.Up.RandomLoss);
         Assert.Equal(0, emulator.Up.Delivered);
         Assert.Equal(0, _server.Available);
