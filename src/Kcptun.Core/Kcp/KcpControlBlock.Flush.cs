@@ -45,6 +45,16 @@ public sealed partial class KcpControlBlock
             return _interval;
         }
 
+        if ((int)(now - _poolTrimAt) >= 0)
+        {
+            if (_poolTrimAt != 0)
+            {
+                _pool.Trim();
+            }
+
+            _poolTrimAt = now + PoolTrimPeriod;
+        }
+
         // 2. Window probe timer: while the peer advertises 0, ask after 7 s, then 1.5x longer each time (<= 120 s).
         if (_remoteWindow == 0)
         {

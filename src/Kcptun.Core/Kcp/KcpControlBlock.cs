@@ -61,6 +61,8 @@ public sealed partial class KcpControlBlock
     private const int AskSend = 1;               // a WASK is due
     private const int AskTell = 2;               // a WINS is due
     private const int MinimumPoolBufferSize = 1500;
+    private const int PoolSlack = 64;            // segments one write may queue beyond the send window
+    private const uint PoolTrimPeriod = 5000;    // ms between giving back segment buffers no rent needed
 
     private readonly KcpOutput _output;
     private readonly SnmpCounters? _counters;
@@ -94,6 +96,7 @@ public sealed partial class KcpControlBlock
     private uint _congestionIncrement;  // incr
     private int _probe;
     private uint _probeAt;              // ts_probe
+    private uint _poolTrimAt;           // when Flush next trims the segment buffer pool (0: not scheduled)
     private uint _probeWait;
     private uint _interval = DefaultInterval;
     private uint _noDelay;
@@ -123,7 +126,7 @@ public sealed partial class KcpControlBlock
         _counters = counters;
         _mss = DefaultMtu - KcpSegmentHeader.Size - reserved;
         _outputBuffer = new byte[DefaultMtu + OutputSlack];
-        _pool = new SegmentBufferPool(Math.Max(DefaultMtu, MinimumPoolBufferSize));
+        _pool = new SegmentBufferPool(Math.Max(DefaultMtu, MinimumPoolBufferSize), PoolLimit());
         _receiveSlots = new KcpSegment[DefaultWindow];
     }
 
@@ -280,7 +283,12 @@ public sealed partial class KcpControlBlock
                 GrowReceiveSlots();
             }
         }
+
+        _pool.Limit = PoolLimit();
     }
+
+    /// <summary>What the windows can hold at once: the send window (plus one write's overshoot) and the receive window.</summary>
+    private int PoolLimit() => (int)Math.Min(_sendWindow + _receiveWindow + PoolSlack, int.MaxValue);
 
     /// <summary>
     /// Returns every pooled and queued buffer to the garbage collector's care and empties all queues. Call once the

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kcptun.Diagnostics;
 
 namespace Kcptun.Transport;
@@ -14,6 +15,7 @@ public sealed partial class KcpSession
     /// Reads at least one byte, waiting until KCP has data; returns 0 once the session is closed and drained.
     /// Throws <see cref="IOException"/> when the UDP socket failed.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty)
@@ -74,6 +76,7 @@ public sealed partial class KcpSession
     /// Queues all of <paramref name="buffer"/> in KCP and flushes at once (write delay off). Waits first while the
     /// segments waiting to be sent reach min(send window, remote window), as kcp-go.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);

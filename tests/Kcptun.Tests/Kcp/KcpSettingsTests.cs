@@ -148,6 +148,31 @@ public class KcpSettingsTests
     }
 
     [Fact]
+    public void A_full_large_window_recycles_its_segment_buffers_and_an_idle_block_gives_them_back()
+    {
+        // 2048-segment windows: every buffer a full window's ACKs return must be kept, or the next window allocates.
+        var h = new KcpHarness();
+        h.Block.SetWindowSize(2048, 2048);
+        h.Block.SetNoDelay(1, 10, 2, 1);
+        var segments = 2000;
+        Assert.Equal(0, h.Input(0, Segment(KcpCommand.WindowTell, wnd: 4096)));
+        h.Block.Send(new byte[h.Block.Mss * segments]);
+        h.Block.Flush(false, 1);
+        Assert.Equal(segments, h.Pushes.Count());
+        Assert.Equal(0, h.Input(2, Segment(KcpCommand.Ack, sn: (uint)segments - 1, ts: 1, una: (uint)segments, wnd: 4096)));
+        Assert.Equal(0, h.Block.WaitingToSend);
+        Assert.Equal(segments, h.Block.PooledBuffers);
+
+        // Still in use within the trim period: kept. After a period in which no send needed them: given back.
+        h.Block.Flush(false, 3000);
+        Assert.Equal(segments, h.Block.PooledBuffers);
+        h.Block.Flush(false, 6000);
+        Assert.Equal(segments, h.Block.PooledBuffers);
+        h.Block.Flush(false, 11_000);
+        Assert.Equal(0, h.Block.PooledBuffers);
+    }
+
+    [Fact]
     public void Release_buffers_empties_every_queue()
     {
         var h = new KcpHarness();
