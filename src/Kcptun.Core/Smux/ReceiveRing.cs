@@ -3,17 +3,20 @@ using System.Buffers;
 namespace Kcptun.Smux;
 
 /// <summary>
-/// A stream's unread bytes: a queue of fixed-size chunks rented from <see cref="ArrayPool{T}.Shared"/>. Appending a
-/// frame copies it into the tail chunk (renting another when full), taking copies out of the head chunk and returns
+/// A stream's unread bytes: a queue of chunks (up to <see cref="ChunkSize"/> bytes each) rented from
+/// <see cref="ArrayPool{T}.Shared"/>. Appending a frame copies it into the tail chunk (renting another when full),
+/// taking copies out of the head chunk and returns
 /// every chunk it empties, so bytes are copied exactly once in and once out: no regrowth copies, and a bulk flow
-/// that drains the stream on every read does not re-rent a growing buffer each time. A drained stream keeps one
-/// chunk (<see cref="ChunkSize"/> bytes) for the next frame; <see cref="Clear"/> returns everything. Not
-/// thread-safe: the owning stream guards it.
+/// that drains the stream on every read does not re-rent a growing buffer each time. A drained ring holds no chunk;
+/// <see cref="Clear"/> returns everything. Not thread-safe: the owning stream guards it.
 /// </summary>
 internal struct ReceiveRing
 {
     /// <summary>Bytes per chunk.</summary>
     internal const int ChunkSize = 16384;
+
+    /// <summary>Smallest chunk, for small frames.</summary>
+    internal const int MinimumChunkSize = 1024;
 
     private Queue<byte[]>? _chunks;
     private byte[]? _tail;
@@ -26,6 +29,9 @@ internal struct ReceiveRing
     /// <summary>Chunks held (tests and diagnostics).</summary>
     internal readonly int ChunkCount => _chunks?.Count ?? 0;
 
+    /// <summary>Bytes of all chunks held (tests and diagnostics).</summary>
+    internal readonly int Capacity => _chunks?.Sum(chunk => chunk.Length) ?? 0;
+
     public void Append(ReadOnlySpan<byte> data)
     {
         _chunks ??= new Queue<byte[]>();
@@ -33,7 +39,9 @@ internal struct ReceiveRing
         {
             if (_tail is null || _tailLength == _tail.Length)
             {
-                _tail = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                // Sized to the data and the backlog, up to a full chunk: a 40-byte request does not take 16 KiB
+                // while it waits, and a growing backlog soon gets full chunks.
+                _tail = ArrayPool<byte>.Shared.Rent(Math.Clamp(Math.Max(data.Length, Count), MinimumChunkSize, ChunkSize));
                 _tailLength = 0;
                 _chunks.Enqueue(_tail);
             }
@@ -64,16 +72,16 @@ internal struct ReceiveRing
                 break; // destination full
             }
 
+            // Emptied: back to the pool, the tail too, so an idle stream holds no chunk (renting the next one from
+            // the pool's per-thread cache costs less than keeping 16 KiB for every quiet stream).
+            ArrayPool<byte>.Shared.Return(_chunks.Dequeue());
+            _headOffset = 0;
             if (ReferenceEquals(head, _tail))
             {
-                // Drained: keep the chunk for the next frame.
-                _headOffset = 0;
+                _tail = null;
                 _tailLength = 0;
                 break;
             }
-
-            ArrayPool<byte>.Shared.Return(_chunks.Dequeue());
-            _headOffset = 0;
         }
 
         return taken;

@@ -211,15 +211,17 @@ public sealed partial class SmuxStream : DuplexStream
         // Read the end conditions before the buffer: data that arrived before FIN is then certainly queued.
         var fin = _finReceived;
         var sessionClosed = _sessionClosed || _session.IsClosed;
-        if (destination.IsEmpty)
-        {
-            return 0;
-        }
-
         int read;
         var announce = false;
         lock (_receiveLock)
         {
+            if (destination.IsEmpty)
+            {
+                // A zero-byte read completes once data (or the end) is there and takes nothing, as a socket's does:
+                // the tunnel's copy loops wait that way without holding a buffer.
+                return _received.Count > 0 || fin || sessionClosed ? 0 : -1;
+            }
+
             read = _received.Take(destination);
             if (read > 0 && _session.ProtocolVersion == 2)
             {

@@ -31,6 +31,11 @@ internal sealed class ReplayStream(Stream inner, ReadOnlyMemory<byte> prefix) : 
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (buffer.IsEmpty && !_prefix.IsEmpty)
+        {
+            return ValueTask.FromResult(0); // a zero-byte read completes at once while the prefix lasts
+        }
+
         if (TakePrefix(buffer.Span) is var n and > 0)
         {
             return ValueTask.FromResult(n);

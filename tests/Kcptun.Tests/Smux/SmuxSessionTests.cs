@@ -54,6 +54,31 @@ public class SmuxSessionTests
     }
 
     [Fact]
+    public async Task A_zero_byte_read_waits_for_data_takes_none_and_completes_at_fin()
+    {
+        var (a, b) = DuplexPipeStream.CreatePair();
+        await using var client = new SmuxSession(a, Quiet, isClient: true);
+        await using var server = new SmuxSession(b, Quiet, isClient: false);
+        var stream = await client.OpenStreamAsync();
+        await stream.WriteAsync("hi"u8.ToArray());
+        var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
+        Assert.Equal("hi", Encoding.ASCII.GetString(await SmuxVectorTests.ReadExactlyAsync(accepted, 2)));
+
+        var wait = accepted.ReadAsync(Memory<byte>.Empty).AsTask();
+        await Task.Delay(50);
+        Assert.False(wait.IsCompleted); // nothing buffered: it waits
+        await stream.WriteAsync("xyz"u8.ToArray());
+        Assert.Equal(0, await wait.WaitAsync(Hard));
+        Assert.Equal(0, await accepted.ReadAsync(Memory<byte>.Empty).AsTask().WaitAsync(Hard)); // data there: at once
+        Assert.Equal("xyz", Encoding.ASCII.GetString(await SmuxVectorTests.ReadExactlyAsync(accepted, 3))); // none taken
+
+        var atEnd = accepted.ReadAsync(Memory<byte>.Empty).AsTask();
+        await stream.DisposeAsync();
+        Assert.Equal(0, await atEnd.WaitAsync(Hard));
+        Assert.Equal(0, await accepted.ReadAsync(new byte[1]).AsTask().WaitAsync(Hard));
+    }
+
+    [Fact]
     public async Task Writes_are_split_at_max_frame_size()
     {
         var (a, b) = DuplexPipeStream.CreatePair(record: true);

@@ -42,6 +42,25 @@ public class StreamPipeTests
     }
 
     [Fact]
+    public async Task An_idle_direction_waits_with_a_zero_byte_read_and_a_busy_one_reads_on()
+    {
+        using var app = await SocketPair.CreateAsync();
+        var tunnel = new RecordingStream();
+        var pipe = StreamPipe.RunAsync(app.Right, tunnel, TimeSpan.Zero, CancellationToken.None);
+        Assert.Equal([0], tunnel.ReadLengths); // idle from the start: waiting holds no buffer
+
+        // A full buffer's worth and then some: the read after a full one goes straight on, the one after a short
+        // read waits empty-handed again.
+        tunnel.Feed(new byte[StreamPipe.BufferSize + 10]);
+        await tunnel.WaitForReads(4).WaitAsync(s_timeout);
+        Assert.Equal([0, StreamPipe.BufferSize, StreamPipe.BufferSize, 0], tunnel.ReadLengths);
+        Assert.Equal(StreamPipe.BufferSize + 10, await Drain(app.Left, StreamPipe.BufferSize + 10));
+
+        tunnel.Feed(null); // end of stream
+        Assert.Null(await pipe.WaitAsync(s_timeout));
+    }
+
+    [Fact]
     public async Task Without_close_wait_late_data_is_dropped_like_Debian()
     {
         using var app = await SocketPair.CreateAsync();
@@ -76,6 +95,7 @@ public class StreamPipeTests
         var buffer = new byte[4];
         Assert.Equal(4, await replay.ReadAsync(buffer));
         Assert.Equal("hell"u8.ToArray(), buffer);
+        Assert.Equal(0, await replay.ReadAsync(Memory<byte>.Empty).AsTask().WaitAsync(s_timeout)); // prefix left: at once
         var rest = await ReadExactly(replay, 7);
         Assert.Equal("o world"u8.ToArray(), rest);
         await replay.WriteAsync("x"u8.ToArray());
@@ -90,6 +110,88 @@ public class StreamPipeTests
     }
 
     /// <summary>A stream whose reads wait until <see cref="EndOfStream"/> or dispose; records where the first read came from.</summary>
+    private static async Task<int> Drain(Stream stream, int count)
+    {
+        var buffer = new byte[count];
+        await stream.ReadExactlyAsync(buffer).AsTask().WaitAsync(s_timeout);
+        return count;
+    }
+
+    /// <summary>A tunnel end that records every read's length; data comes from <see cref="Feed"/> (null = EOF).</summary>
+    private sealed class RecordingStream : Kcptun.IO.DuplexStream
+    {
+        private readonly System.Threading.Channels.Channel<byte[]?> _chunks = System.Threading.Channels.Channel.CreateUnbounded<byte[]?>();
+        private readonly List<int> _lengths = [];
+        private byte[]? _current;
+        private int _offset;
+        private bool _ended;
+
+        public IReadOnlyList<int> ReadLengths
+        {
+            get
+            {
+                lock (_lengths)
+                {
+                    return [.. _lengths];
+                }
+            }
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public void Feed(byte[]? chunk) => _chunks.Writer.TryWrite(chunk);
+
+        public async Task WaitForReads(int count)
+        {
+            while (ReadLengths.Count < count)
+            {
+                await Task.Delay(5);
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            lock (_lengths)
+            {
+                _lengths.Add(buffer.Length);
+            }
+
+            if (_current is null && !_ended)
+            {
+                _current = await _chunks.Reader.ReadAsync(cancellationToken);
+                _offset = 0;
+                _ended = _current is null;
+            }
+
+            if (_current is null || buffer.IsEmpty)
+            {
+                return 0;
+            }
+
+            var n = Math.Min(buffer.Length, _current.Length - _offset);
+            _current.AsSpan(_offset, n).CopyTo(buffer.Span);
+            _offset += n;
+            if (_offset == _current.Length)
+            {
+                _current = null;
+            }
+
+            return n;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => default;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+    }
+
     private sealed class PendingReadStream : Kcptun.IO.DuplexStream
     {
         private readonly TaskCompletionSource<int> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
