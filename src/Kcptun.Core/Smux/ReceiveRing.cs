@@ -7,8 +7,8 @@ namespace Kcptun.Smux;
 /// <see cref="ArrayPool{T}.Shared"/>. Appending a frame copies it into the tail chunk (renting another when full),
 /// taking copies out of the head chunk and returns
 /// every chunk it empties, so bytes are copied exactly once in and once out: no regrowth copies, and a bulk flow
-/// that drains the stream on every read does not re-rent a growing buffer each time. A drained ring holds no chunk;
-/// <see cref="Clear"/> returns everything. Not thread-safe: the owning stream guards it.
+/// that drains the stream on every read does not re-rent a growing buffer each time. A drained ring keeps its last
+/// chunk until <see cref="ReleaseIfEmpty"/> (the stream waits for data); <see cref="Clear"/> returns everything. Not thread-safe: the owning stream guards it.
 /// </summary>
 internal struct ReceiveRing
 {
@@ -72,19 +72,28 @@ internal struct ReceiveRing
                 break; // destination full
             }
 
-            // Emptied: back to the pool, the tail too, so an idle stream holds no chunk (renting the next one from
-            // the pool's per-thread cache costs less than keeping 16 KiB for every quiet stream).
-            ArrayPool<byte>.Shared.Return(_chunks.Dequeue());
-            _headOffset = 0;
             if (ReferenceEquals(head, _tail))
             {
-                _tail = null;
+                // Drained: a busy stream keeps the chunk for the next frame; ReleaseIfEmpty gives it back.
+                _headOffset = 0;
                 _tailLength = 0;
                 break;
             }
+
+            ArrayPool<byte>.Shared.Return(_chunks.Dequeue());
+            _headOffset = 0;
         }
 
         return taken;
+    }
+
+    /// <summary>Returns the kept chunk of a drained ring to the pool (a stream about to wait for data).</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (Count == 0)
+        {
+            Clear();
+        }
     }
 
     /// <summary>Drops every byte and returns the storage; returns how many bytes were dropped.</summary>

@@ -77,6 +77,18 @@ public sealed partial class SmuxStream : DuplexStream
         }
     }
 
+    /// <summary>Receive chunks held (tests: a stream waiting on a zero-byte read holds none).</summary>
+    internal int ReceiveChunks
+    {
+        get
+        {
+            lock (_receiveLock)
+            {
+                return _received.ChunkCount;
+            }
+        }
+    }
+
     /// <summary>The consumed count of the next UPD (guarded by the send lock for the queued flag).</summary>
     internal uint AnnouncedConsumed => Volatile.Read(ref _announcedConsumed);
 
@@ -218,8 +230,14 @@ public sealed partial class SmuxStream : DuplexStream
             if (destination.IsEmpty)
             {
                 // A zero-byte read completes once data (or the end) is there and takes nothing, as a socket's does:
-                // the tunnel's copy loops wait that way without holding a buffer.
-                return _received.Count > 0 || fin || sessionClosed ? 0 : -1;
+                // the tunnel's copy loops wait that way without holding a buffer, and nor does the stream meanwhile.
+                if (_received.Count > 0 || fin || sessionClosed)
+                {
+                    return 0;
+                }
+
+                _received.ReleaseIfEmpty();
+                return -1;
             }
 
             read = _received.Take(destination);

@@ -65,7 +65,7 @@ public class ReceiveRingTests
     }
 
     [Fact]
-    public void A_drained_ring_holds_no_chunk_so_an_idle_stream_costs_no_buffer()
+    public void A_drained_ring_keeps_one_chunk_until_released()
     {
         var ring = new ReceiveRing();
         var data = new byte[5 * ReceiveRing.ChunkSize + 123];
@@ -83,7 +83,14 @@ public class ReceiveRingTests
 
             Assert.True(data.AsSpan().SequenceEqual(copy));
             Assert.Equal(0, ring.Count);
-            Assert.Equal(0, ring.ChunkCount);
+            Assert.Equal(1, ring.ChunkCount);
         }
+
+        ring.ReleaseIfEmpty();
+        Assert.Equal(0, ring.ChunkCount);
+        ring.Append(new byte[10]);
+        ring.ReleaseIfEmpty(); // holds data: kept
+        Assert.Equal(1, ring.ChunkCount);
+        Assert.Equal(10, ring.Count);
     }
 }

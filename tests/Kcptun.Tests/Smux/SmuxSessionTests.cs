@@ -64,9 +64,11 @@ public class SmuxSessionTests
         var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
         Assert.Equal("hi", Encoding.ASCII.GetString(await SmuxVectorTests.ReadExactlyAsync(accepted, 2)));
 
+        Assert.Equal(1, accepted.ReceiveChunks); // drained by a read: the chunk is kept for the next frame
         var wait = accepted.ReadAsync(Memory<byte>.Empty).AsTask();
         await Task.Delay(50);
-        Assert.False(wait.IsCompleted); // nothing buffered: it waits
+        Assert.False(wait.IsCompleted); // nothing buffered: it waits, holding no chunk
+        Assert.Equal(0, accepted.ReceiveChunks);
         await stream.WriteAsync("xyz"u8.ToArray());
         Assert.Equal(0, await wait.WaitAsync(Hard));
         Assert.Equal(0, await accepted.ReadAsync(Memory<byte>.Empty).AsTask().WaitAsync(Hard)); // data there: at once
