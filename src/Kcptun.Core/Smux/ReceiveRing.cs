@@ -5,10 +5,10 @@ namespace Kcptun.Smux;
 /// <summary>
 /// A stream's unread bytes: a queue of chunks (up to <see cref="ChunkSize"/> bytes each) rented from
 /// <see cref="ArrayPool{T}.Shared"/>. Appending a frame copies it into the tail chunk (renting another when full),
-/// taking copies out of the head chunk and returns
-/// every chunk it empties, so bytes are copied exactly once in and once out: no regrowth copies, and a bulk flow
-/// that drains the stream on every read does not re-rent a growing buffer each time. A drained ring keeps its last
-/// chunk until <see cref="ReleaseIfEmpty"/> (the stream waits for data); <see cref="Clear"/> returns everything. Not thread-safe: the owning stream guards it.
+/// taking copies out of the head chunk and returns every chunk it empties, so bytes are copied exactly once in and
+/// once out: no regrowth copies, and a bulk flow that drains the stream on every read does not re-rent a growing
+/// buffer each time. A drained ring keeps its last chunk until <see cref="ReleaseIfEmpty"/> (the stream waits for
+/// data); <see cref="Clear"/> returns everything. Not thread-safe: the owning stream guards it.
 /// </summary>
 internal struct ReceiveRing
 {

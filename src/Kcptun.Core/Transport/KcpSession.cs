@@ -187,8 +187,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
                 }
                 else
                 {
-                    delay = _kcp.Flush(false, KcpClock.Now);
-                    _pipeline.SendPending();
+                    delay = FlushAndSendLocked(KcpClock.Now);
                     wait = _pacer.Drain(_wire);
                     if (_pacer.HasBacklog)
                     {
@@ -231,9 +230,16 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     /// <summary>A full flush at <paramref name="now"/>; records when the next one is due and returns the delay until then.</summary>
     private long FlushPeriodicLocked(long now)
     {
-        long delay = _kcp.Flush(false, unchecked((uint)now));
-        _pipeline.SendPending();
+        long delay = FlushAndSendLocked(unchecked((uint)now));
         _flushDue = now + delay;
+        return delay;
+    }
+
+    /// <summary>KCP's full flush, then the batch of datagrams it output leaves; returns KCP's delay to the next flush.</summary>
+    private uint FlushAndSendLocked(uint now)
+    {
+        uint delay = _kcp.Flush(false, now);
+        _pipeline.SendPending();
         return delay;
     }
 
@@ -244,8 +250,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     {
         if (_pacer is null || !_pacer.HasBacklog)
         {
-            _kcp.Flush(false, KcpClock.Now);
-            _pipeline.SendPending();
+            FlushAndSendLocked(KcpClock.Now);
         }
     }
 
@@ -328,8 +333,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
         lock (_gate)
         {
-            _kcp.Flush(false, KcpClock.Now);
-            _pipeline.SendPending();
+            FlushAndSendLocked(KcpClock.Now);
             if (_pacer is not null)
             {
                 // No scheduler update follows a close: what the bucket allows leaves now, the rest is dropped,
