@@ -15,8 +15,8 @@ namespace Kcptun.Interop.Tests.Tunnel;
 /// </summary>
 internal sealed class TunnelPair : IAsyncDisposable
 {
-    public const string GoServer = "/usr/bin/kcptun-server";
-    public const string GoClient = "/usr/bin/kcptun-client";
+    public static string GoServer => GoPeers.Debian.Server;
+    public static string GoClient => GoPeers.Debian.Client;
 
     private readonly CancellationTokenSource _shutdown = new();
     private readonly StringWriter _ourLog = new();
@@ -48,15 +48,19 @@ internal sealed class TunnelPair : IAsyncDisposable
 
     public string GoLog => _go?.Log ?? "";
 
-    /// <summary>Our client against the Go server.</summary>
-    public static async Task<TunnelPair> OurClientAsync(string[] clientArgs, string[] serverArgs, CancellationToken ct)
+    /// <summary>Our client against the Go server (Debian's 20210922).</summary>
+    public static Task<TunnelPair> OurClientAsync(string[] clientArgs, string[] serverArgs, CancellationToken ct) =>
+        OurClientAsync(GoPeers.Debian, clientArgs, serverArgs, ct);
+
+    /// <summary>Our client against the Go server of generation <paramref name="peer"/>.</summary>
+    public static async Task<TunnelPair> OurClientAsync(GoPeer peer, string[] clientArgs, string[] serverArgs, CancellationToken ct)
     {
         var pair = new TunnelPair(new EchoTarget());
         try
         {
             // Go needs a concrete UDP port: one that was free a moment ago (the race with other tests is tiny).
             var port = LoopbackPorts.Free(SocketType.Dgram);
-            pair._go = await GoKcptunProcess.StartAsync(GoServer, ["-t", pair.Target.Address, "-l", $"127.0.0.1:{port}", .. serverArgs], "key derivation done", ct);
+            pair._go = await GoKcptunProcess.StartAsync(peer.Server, ["-t", pair.Target.Address, "-l", $"127.0.0.1:{port}", .. serverArgs], "key derivation done", ct);
             var listening = pair.StartOurs(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. clientArgs]);
             var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
             pair.LocalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..]);
@@ -69,8 +73,12 @@ internal sealed class TunnelPair : IAsyncDisposable
         }
     }
 
-    /// <summary>The Go client against our server.</summary>
-    public static async Task<TunnelPair> OurServerAsync(string[] serverArgs, string[] clientArgs, CancellationToken ct)
+    /// <summary>The Go client (Debian's 20210922) against our server.</summary>
+    public static Task<TunnelPair> OurServerAsync(string[] serverArgs, string[] clientArgs, CancellationToken ct) =>
+        OurServerAsync(GoPeers.Debian, serverArgs, clientArgs, ct);
+
+    /// <summary>The Go client of generation <paramref name="peer"/> against our server.</summary>
+    public static async Task<TunnelPair> OurServerAsync(GoPeer peer, string[] serverArgs, string[] clientArgs, CancellationToken ct)
     {
         var pair = new TunnelPair(new EchoTarget());
         try
@@ -78,7 +86,7 @@ internal sealed class TunnelPair : IAsyncDisposable
             var listening = pair.StartOurs(TunnelProgram.RunServerAsync, ["-l", "127.0.0.1:0", "-t", pair.Target.Address, .. serverArgs]);
             var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
             pair.LocalPort = LoopbackPorts.Free(SocketType.Stream);
-            pair._go = await GoKcptunProcess.StartAsync(GoClient, ["-l", $"127.0.0.1:{pair.LocalPort}", "-r", address, .. clientArgs], "key derivation done", ct);
+            pair._go = await GoKcptunProcess.StartAsync(peer.Client, ["-l", $"127.0.0.1:{pair.LocalPort}", "-r", address, .. clientArgs], "key derivation done", ct);
             return pair;
         }
         catch
