@@ -15,6 +15,10 @@ public sealed record GoPeer(string Name, string BinaryFolder)
     /// <summary>smux 1.5.57 and later: a FIN is a half-close, frame lengths are enforced (PROTOCOL 8.2, 8.4).</summary>
     public bool HalfClose => Name == GoPeers.Latest.Name;
 
+    /// <summary>The --crypt table this generation uses (20260314 knows aes-128-gcm and null).</summary>
+    public Kcptun.Crypto.WireGeneration Generation =>
+        Name == GoPeers.Latest.Name ? Kcptun.Crypto.WireGeneration.Latest : Kcptun.Crypto.WireGeneration.Debian;
+
     public override string ToString() => Name;
 }
 
