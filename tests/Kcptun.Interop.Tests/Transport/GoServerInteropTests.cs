@@ -9,7 +9,7 @@ namespace Kcptun.Interop.Tests.Transport;
 
 /// <summary>
 /// Our <see cref="KcpSession"/> against the real Go <c>kcptun-server</c>: hand-built smux v1 frames through the
-/// server to a loopback TCP echo target and back (PROTOCOL.md sections 4, 6.12, 8.1).
+/// server to a loopback TCP echo target and back (docs/protocol/crypto.md §4, kcp.md §6.12, smux.md §8.1).
 /// </summary>
 public sealed class GoServerInteropTests
 {
