@@ -18,7 +18,7 @@ public class LatestOptionsInteropTests
     {
         ["QPP"] = ["--QPP"],
         ["QPP, 7 pads, smux v1"] = ["--QPP", "--QPPCount", "7", "--smuxver", "1"],
-        ["QPP, aes-128-gcm, no compression"] = ["--QPP", "--crypt", "aes-128-gcm", "--nocomp"],
+        ["QPP, aes-128-gcm, no FEC, no compression"] = ["--QPP", "--crypt", "aes-128-gcm", "--nocomp", "--ds", "0", "--ps", "0"],
         ["framesize 1024"] = ["--framesize", "1024"],
         ["framesize 65535, compressed"] = ["--framesize", "65535"],
         ["framesize 65535, null, no FEC, no compression"] = ["--framesize", "65535", "--crypt", "null", "--nocomp", "--ds", "0", "--ps", "0"],
