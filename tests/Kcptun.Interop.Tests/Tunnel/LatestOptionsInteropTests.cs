@@ -13,7 +13,10 @@ public class LatestOptionsInteropTests
 {
     private const int Ports = 4;
 
-    /// <summary>Both sides get the same flags (on top of a key and --closewait 0 unless the case sets closewait).</summary>
+    /// <summary>
+    /// Both sides get these flags (on top of a key, and --closewait 0 unless the case sets closewait), except --conn,
+    /// which only the client has.
+    /// </summary>
     private static readonly Dictionary<string, string[]> s_cases = new(StringComparer.Ordinal)
     {
         ["QPP"] = ["--QPP"],
