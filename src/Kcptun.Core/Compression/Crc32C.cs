@@ -4,7 +4,7 @@ using System.Numerics;
 namespace Kcptun.Compression;
 
 /// <summary>
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) and the snappy framing mask (PROTOCOL.md section 9.3).
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) and the snappy framing mask (docs/protocol/snappy.md §9.3).
 /// System.IO.Hashing has no CRC-32C, so this uses <see cref="BitOperations.Crc32C(uint, ulong)"/>, which is the SSE4.2
 /// or ARMv8 CRC instruction when available and a table in the runtime otherwise.
 /// </summary>

@@ -3,7 +3,7 @@ using Kcptun.IO;
 namespace Kcptun.Compression;
 
 /// <summary>
-/// kcptun's compression layer (PROTOCOL.md section 9): a duplex stream that writes the snappy framing format the way
+/// kcptun's compression layer (docs/protocol/snappy.md §9): a duplex stream that writes the snappy framing format the way
 /// golang/snappy's buffered writer does when kcptun flushes it after every write, and reads any valid framed stream.
 /// <list type="bullet">
 /// <item>Writing: the stream identifier first; then each <c>Write</c> becomes its own chunk(s) at once, in pieces of at

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// Latest <c>aes-128-gcm</c> (PROTOCOL.md 3.6): 12-byte random nonce in clear, AES-128-GCM of the payload with no
+/// Latest <c>aes-128-gcm</c> (docs/protocol/crypto.md §3.6): 12-byte random nonce in clear, AES-128-GCM of the payload with no
 /// additional data, 16-byte tag appended. There is no CRC; a bad tag means drop.
 /// </summary>
 internal sealed class AesGcmProtection : PacketProtection, IDisposable

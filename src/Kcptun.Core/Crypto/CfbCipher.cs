@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// kcp-go's CFB (PROTOCOL.md 3.2): full-block CFB with the fixed IV, restarted for every datagram, the final partial
+/// kcp-go's CFB (docs/protocol/crypto.md §3.2): full-block CFB with the fixed IV, restarted for every datagram, the final partial
 /// block XORed with a truncated keystream block. Works over any <see cref="BlockFunction"/>.
 /// </summary>
 internal sealed class CfbCipher : DatagramCipher

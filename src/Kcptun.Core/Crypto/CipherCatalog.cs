@@ -1,6 +1,6 @@
 namespace Kcptun.Crypto;
 
-/// <summary>The <c>--crypt</c> tables of both generations (PROTOCOL.md 3.1, 11.2) and how pass is cut for each.</summary>
+/// <summary>The <c>--crypt</c> tables of both generations (docs/protocol/crypto.md §3.1, generations.md §11.2) and how pass is cut for each.</summary>
 internal static class CipherCatalog
 {
     private static readonly string[] s_debian =

@@ -4,7 +4,7 @@ using System.IO.Hashing;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// Every CFB cipher, salsa20, xor and <c>none</c> (PROTOCOL.md 4.1, 4.2): 16-byte random nonce, CRC-32/IEEE of bytes
+/// Every CFB cipher, salsa20, xor and <c>none</c> (docs/protocol/crypto.md §4.1, 4.2): 16-byte random nonce, CRC-32/IEEE of bytes
 /// [20:] little-endian at [16:20], then the whole datagram encrypted. Receive: decrypt, then check the CRC.
 /// </summary>
 internal sealed class NonceCrcProtection : PacketProtection

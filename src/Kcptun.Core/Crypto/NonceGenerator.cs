@@ -10,7 +10,7 @@ internal abstract class NonceGenerator
 
 /// <summary>
 /// Nonces cut from a buffer of OS CSPRNG output, refilled when used up: one system call per 256 datagrams instead of
-/// one each (PROTOCOL.md 4.6 accepts any cryptographically random bytes). Bytes are never handed out twice.
+/// one each (docs/protocol/crypto.md §4.6 accepts any cryptographically random bytes). Bytes are never handed out twice.
 /// </summary>
 internal sealed class RandomNonceGenerator : NonceGenerator
 {

@@ -1,6 +1,6 @@
 namespace Kcptun.Crypto;
 
-/// <summary><c>none</c>: the identity. The nonce and CRC header are still written and checked (PROTOCOL.md 3.5).</summary>
+/// <summary><c>none</c>: the identity. The nonce and CRC header are still written and checked (docs/protocol/crypto.md §3.5).</summary>
 internal sealed class NoneCipher : DatagramCipher
 {
     public static readonly NoneCipher Instance = new();

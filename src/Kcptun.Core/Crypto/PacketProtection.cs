@@ -4,7 +4,7 @@ using System.Text;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// The per-datagram protection stage (PROTOCOL.md sections 3 and 4): nonce + CRC32 + cipher for every CFB cipher,
+/// The per-datagram protection stage (docs/protocol/crypto.md §3 and 4): nonce + CRC32 + cipher for every CFB cipher,
 /// salsa20, xor and <c>none</c>; nonce + AES-GCM for latest <c>aes-128-gcm</c>; nothing for latest <c>null</c>.
 /// </summary>
 /// <remarks>

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// One direction of one QPP-protected stream (PROTOCOL.md 11.4): a xoshiro256** generator whose words give, per 8
+/// One direction of one QPP-protected stream (docs/protocol/generations.md §11.4): a xoshiro256** generator whose words give, per 8
 /// bytes, the pad (low 16 bits mod pad count) and the 8 XOR bytes (little-endian). Only the running byte count
 /// matters, not how the bytes are split into calls. Not thread-safe: one per direction.
 /// </summary>

@@ -5,7 +5,7 @@ using System.Text;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// Latest kcptun's QPP (PROTOCOL.md 11.4, xtaci/qpp 1.1.25): a set of byte permutations derived from the raw
+/// Latest kcptun's QPP (docs/protocol/generations.md §11.4, xtaci/qpp 1.1.25): a set of byte permutations derived from the raw
 /// <c>--key</c> string, applied to smux stream payloads through a per-direction <see cref="QppTransform"/>.
 /// Build one per process (pad generation: about 25,000 AES blocks per pad); it is immutable and shared by all streams.
 /// </summary>

@@ -8,7 +8,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// <c>salsa20</c> (PROTOCOL.md 3.3): Salsa20/20 with the 32-byte pass, the datagram's first 8 bytes as the nonce (sent
+/// <c>salsa20</c> (docs/protocol/crypto.md §3.3): Salsa20/20 with the 32-byte pass, the datagram's first 8 bytes as the nonce (sent
 /// in clear) and the block counter starting at 0 for every datagram; bytes [8:] are XORed with the keystream.
 /// Hand-written because BouncyCastle's engine must be re-initialised per nonce, which allocates. With AVX2 six blocks
 /// are computed at once (<see cref="XorSix"/>) and XORed straight into the datagram; the scalar core is the portable

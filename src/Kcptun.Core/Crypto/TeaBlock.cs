@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// TEA as kcp-go configures it: 16 Feistel rounds = 8 cycles, not the usual 32 cycles (PROTOCOL.md 3.2), so
+/// TEA as kcp-go configures it: 16 Feistel rounds = 8 cycles, not the usual 32 cycles (docs/protocol/crypto.md §3.2), so
 /// BouncyCastle's <c>TeaEngine</c> does not fit. Words are big-endian.
 /// </summary>
 internal sealed class TeaBlock : BlockFunction

@@ -1,6 +1,6 @@
 namespace Kcptun.Crypto;
 
-/// <summary>Which Go kcptun generation's <c>--crypt</c> table applies (PROTOCOL.md sections 3.1 and 11.2).</summary>
+/// <summary>Which Go kcptun generation's <c>--crypt</c> table applies (docs/protocol/crypto.md §3.1 and generations.md §11.2).</summary>
 public enum WireGeneration
 {
     /// <summary>Debian kcptun 20210922 (kcp-go 5.6.1): 13 names, anything else is AES-256.</summary>

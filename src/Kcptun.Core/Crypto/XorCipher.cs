@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Kcptun.Crypto;
 
 /// <summary>
-/// <c>xor</c> (PROTOCOL.md 3.4): every datagram XORed with the same 1500-byte table
+/// <c>xor</c> (docs/protocol/crypto.md §3.4): every datagram XORed with the same 1500-byte table
 /// PBKDF2-HMAC-SHA1(pass, "sH3CIVoF#rWLtJo6", 32, 1500). Bytes past 1500 are left as they are.
 /// </summary>
 internal sealed class XorCipher : DatagramCipher

@@ -3,7 +3,7 @@ namespace Kcptun.Diagnostics;
 #pragma warning disable CA1051 // Public fields so hot paths can use Interlocked on them directly.
 
 /// <summary>
-/// The SNMP-style counters of kcp-go (PROTOCOL.md section 10.7 and 10.8). One instance per session and one
+/// The SNMP-style counters of kcp-go (docs/protocol/programs.md §10.7 and 10.8). One instance per session and one
 /// process-wide instance; every increment goes to both through <see cref="SnmpCounters"/> methods of the owner.
 /// Fields are public for <see cref="Interlocked"/> use on hot paths; read them through <see cref="Snapshot"/>.
 /// </summary>

@@ -2,7 +2,7 @@ namespace Kcptun.Fec;
 
 /// <summary>
 /// Guesses the sender's (D, P) from the pattern of data and parity packets, exactly as Debian kcp-go does
-/// (PROTOCOL.md section 5.6): 258 slots indexed by seqid mod 258, each holding the last (is-data, seqid) seen there,
+/// (docs/protocol/fec.md §5.6): 258 slots indexed by seqid mod 258, each holding the last (is-data, seqid) seen there,
 /// all starting as (parity, 0); a period is the run length of one packet type between two edges.
 /// </summary>
 internal sealed class FecAutoTuner

@@ -5,7 +5,7 @@ using Kcptun.ReedSolomon;
 namespace Kcptun.Fec;
 
 /// <summary>
-/// The receiving half of kcp-go's FEC (PROTOCOL.md sections 5.4 to 5.7): buffers FEC packets per shard set and, once
+/// The receiving half of kcp-go's FEC (docs/protocol/fec.md §5.4 to 5.7): buffers FEC packets per shard set and, once
 /// D of a set's D + P shards are there while some data shard is missing, rebuilds the missing data packets.
 /// Adapts to the sender's (D, P) like kcp-go's auto-tuner, so mismatched and one-sided FEC configurations work.
 /// </summary>

@@ -4,7 +4,7 @@ using Kcptun.ReedSolomon;
 namespace Kcptun.Fec;
 
 /// <summary>
-/// The sending half of kcp-go's FEC (PROTOCOL.md sections 5.1 and 5.2, Debian behaviour): stamps every outgoing
+/// The sending half of kcp-go's FEC (docs/protocol/fec.md §5.1 and 5.2, Debian behaviour): stamps every outgoing
 /// datagram with seqid, data flag and size field, and after every D-th one makes P parity datagrams over the set's
 /// shards zero padded to the set's longest datagram. Not thread-safe: one sender drives it.
 /// </summary>

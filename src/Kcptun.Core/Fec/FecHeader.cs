@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Kcptun.Fec;
 
 /// <summary>
-/// The FEC header that follows the protection header of every FEC datagram (PROTOCOL.md sections 4.1 and 5.2).
+/// The FEC header that follows the protection header of every FEC datagram (docs/protocol/crypto.md §4.1 and fec.md §5.2).
 /// </summary>
 /// <remarks>
 /// <code>
@@ -52,7 +52,7 @@ public readonly struct FecHeader : IEquatable<FecHeader>
 
     /// <summary>
     /// Whether a decrypted payload is an FEC packet: at least <see cref="Size"/> bytes with a data or parity flag at
-    /// offset 4 (a plain KCP segment has cmd 81..84 there, PROTOCOL.md section 4.3).
+    /// offset 4 (a plain KCP segment has cmd 81..84 there, docs/protocol/crypto.md §4.3).
     /// </summary>
     public static bool IsFecPacket(ReadOnlySpan<byte> payload)
     {

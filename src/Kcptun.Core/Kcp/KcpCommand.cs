@@ -1,6 +1,6 @@
 namespace Kcptun.Kcp;
 
-/// <summary>The command byte of a KCP segment (PROTOCOL.md section 6.2).</summary>
+/// <summary>The command byte of a KCP segment (docs/protocol/kcp.md §6.2).</summary>
 #pragma warning disable CA1028 // The wire field is one byte.
 public enum KcpCommand : byte
 #pragma warning restore CA1028

@@ -1,6 +1,6 @@
 namespace Kcptun.Kcp;
 
-// The application side: Send into snd_queue, Receive/PeekSize out of rcv_queue (PROTOCOL.md 6.4 and 6.10).
+// The application side: Send into snd_queue, Receive/PeekSize out of rcv_queue (docs/protocol/kcp.md §6.4 and 6.10).
 public sealed partial class KcpControlBlock
 {
     /// <summary>

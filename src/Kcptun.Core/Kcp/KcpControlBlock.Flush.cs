@@ -1,6 +1,6 @@
 namespace Kcptun.Kcp;
 
-// Building outgoing datagrams (PROTOCOL.md 6.5), window probing (6.9) and the congestion update (6.8).
+// Building outgoing datagrams (docs/protocol/kcp.md §6.5), window probing (6.9) and the congestion update (6.8).
 public sealed partial class KcpControlBlock
 {
     /// <summary>

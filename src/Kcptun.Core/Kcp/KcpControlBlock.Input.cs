@@ -1,6 +1,6 @@
 namespace Kcptun.Kcp;
 
-// Processing received packets (PROTOCOL.md 6.6), the RTT estimator (6.7) and congestion window growth (6.8).
+// Processing received packets (docs/protocol/kcp.md §6.6), the RTT estimator (6.7) and congestion window growth (6.8).
 public sealed partial class KcpControlBlock
 {
     /// <summary>

@@ -4,7 +4,7 @@ using Kcptun.Diagnostics;
 namespace Kcptun.Kcp;
 
 /// <summary>
-/// The KCP protocol state machine as implemented by kcp-go 5.6.1 (PROTOCOL.md sections 6 and 7): bytes and a
+/// The KCP protocol state machine as implemented by kcp-go 5.6.1 (docs/protocol/kcp.md §6 and 7): bytes and a
 /// millisecond clock go in, datagrams come out through <see cref="KcpOutput"/>. It owns no socket, timer, thread or
 /// task; the owner drives it (<see cref="Flush"/> when its return value says so, <see cref="Input"/> per datagram)
 /// and serialises every call. Not thread-safe.

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Kcptun.Kcp;
 
 /// <summary>
-/// The 24-byte header in front of every KCP segment (PROTOCOL.md section 6.1). Little-endian layout:
+/// The 24-byte header in front of every KCP segment (docs/protocol/kcp.md §6.1). Little-endian layout:
 /// <code>
 /// [0,4) conv   [4] cmd   [5] frg   [6,8) wnd   [8,12) ts   [12,16) sn   [16,20) una   [20,24) len   then len data bytes
 /// </code>

@@ -2,7 +2,7 @@ namespace Kcptun.ReedSolomon;
 
 /// <summary>
 /// Arithmetic in GF(2^8) with the reducing polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D) and generator 2, the field of
-/// klauspost/reedsolomon and therefore of kcp-go's FEC (PROTOCOL.md section 5.3). Addition is XOR.
+/// klauspost/reedsolomon and therefore of kcp-go's FEC (docs/protocol/fec.md §5.3). Addition is XOR.
 /// </summary>
 /// <remarks>
 /// Not the AES field (0x11B): <c>Gfni.GaloisFieldMultiply</c> computes products in 0x11B and must not be used here.

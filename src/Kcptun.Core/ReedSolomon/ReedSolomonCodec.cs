@@ -3,8 +3,8 @@ using System.Buffers;
 namespace Kcptun.ReedSolomon;
 
 /// <summary>
-/// The systematic Reed-Solomon erasure code of kcp-go (klauspost/reedsolomon with default options, PROTOCOL.md
-/// section 5.3): GF(2^8) 0x11D, encoding matrix = Vandermonde x inverse of its top square, so the data shards pass
+/// The systematic Reed-Solomon erasure code of kcp-go (klauspost/reedsolomon with default options,
+/// docs/protocol/fec.md §5.3): GF(2^8) 0x11D, encoding matrix = Vandermonde x inverse of its top square, so the data shards pass
 /// unchanged and any <see cref="DataShards"/> of the <see cref="TotalShards"/> shards rebuild the rest.
 /// </summary>
 /// <remarks>

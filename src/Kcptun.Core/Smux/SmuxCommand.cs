@@ -1,6 +1,6 @@
 namespace Kcptun.Smux;
 
-/// <summary>The smux frame commands (PROTOCOL.md section 8.2).</summary>
+/// <summary>The smux frame commands (docs/protocol/smux.md §8.2).</summary>
 public enum SmuxCommand : byte
 {
     /// <summary>Opens a stream (no payload). Go name: cmdSYN.</summary>

@@ -1,7 +1,7 @@
 namespace Kcptun.Smux;
 
 /// <summary>
-/// Settings of one smux session (PROTOCOL.md sections 8.5 to 8.9). Defaults are smux's own
+/// Settings of one smux session (docs/protocol/smux.md §8.5 to 8.9). Defaults are smux's own
 /// <c>DefaultConfig</c>; kcptun passes <c>--smuxver</c>, <c>--keepalive</c>, <c>--smuxbuf</c> and
 /// <c>--streambuf</c> (default 2097152) over them.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Kcptun.Smux;
 
 /// <summary>
-/// The 8-byte smux frame header (PROTOCOL.md section 8.1), identical in versions 1 and 2:
+/// The 8-byte smux frame header (docs/protocol/smux.md §8.1), identical in versions 1 and 2:
 /// <code>
 /// [0] version  [1] command  [2..4) payload length u16 LE  [4..8) stream id u32 LE
 /// </code>

@@ -15,7 +15,7 @@ public sealed partial class SmuxSession
     private int _receiveBudget;
     private int _frameArrived;
 
-    /// <summary>Bytes of the receive budget left (PROTOCOL.md 8.5); reading the connection pauses at 0 or below.</summary>
+    /// <summary>Bytes of the receive budget left (docs/protocol/smux.md §8.5); reading the connection pauses at 0 or below.</summary>
     internal int ReceiveBudget => Volatile.Read(ref _receiveBudget);
 
     /// <summary>Gives back budget taken by delivered PSH payloads (read by the application or discarded).</summary>

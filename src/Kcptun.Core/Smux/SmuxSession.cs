@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace Kcptun.Smux;
 
 /// <summary>
-/// One smux session (PROTOCOL.md section 8) over a reliable duplex byte stream (a KCP session, optionally wrapped in
+/// One smux session (docs/protocol/smux.md §8) over a reliable duplex byte stream (a KCP session, optionally wrapped in
 /// snappy framing). It owns one receive loop, one send loop and, unless disabled, the keepalive timers; all of them
 /// end when the session closes, and <see cref="DisposeAsync"/> awaits them. The session owns the connection and
 /// disposes it when it closes.

@@ -87,7 +87,7 @@ public sealed partial class SmuxStream
 
             while (true)
             {
-                // PROTOCOL.md 8.6; the u32 arithmetic wraps like smux's.
+                // docs/protocol/smux.md §8.6; the u32 arithmetic wraps like smux's.
                 var inFlight = (int)(_bytesWritten - Volatile.Read(ref _peerConsumed));
                 if (inFlight < 0)
                 {

@@ -243,7 +243,7 @@ public sealed partial class SmuxStream : DuplexStream
             read = _received.Take(destination);
             if (read > 0 && _session.ProtocolVersion == 2)
             {
-                // PROTOCOL.md 8.6: announce after the first read and whenever half the stream buffer was read.
+                // docs/protocol/smux.md §8.6: announce after the first read and whenever half the stream buffer was read.
                 _bytesRead += (uint)read;
                 _readSinceUpdate += (uint)read;
                 if (_readSinceUpdate >= (uint)(_session.Settings.MaxStreamBuffer / 2) || _bytesRead == (uint)read)

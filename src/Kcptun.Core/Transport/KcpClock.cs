@@ -4,7 +4,7 @@ namespace Kcptun.Transport;
 
 /// <summary>
 /// The millisecond clock every session feeds to KCP and FEC: milliseconds since the process started using the
-/// transport (KCP peers only echo timestamps, so any monotonic clock interoperates; PROTOCOL.md section 6.13).
+/// transport (KCP peers only echo timestamps, so any monotonic clock interoperates; docs/protocol/kcp.md §6.13).
 /// </summary>
 internal static class KcpClock
 {

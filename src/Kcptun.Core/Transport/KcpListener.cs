@@ -7,7 +7,7 @@ using Kcptun.Diagnostics;
 namespace Kcptun.Transport;
 
 /// <summary>
-/// Accepts KCP sessions on one UDP socket (PROTOCOL.md section 6.12): datagrams are opened, then demultiplexed by
+/// Accepts KCP sessions on one UDP socket (docs/protocol/kcp.md §6.12): datagrams are opened, then demultiplexed by
 /// source address and conversation id. A packet with a conversation id from an unknown address creates a session
 /// (if fewer than 128 wait to be accepted); a different conversation with sn 0 from a known address replaces that
 /// address's session (a restarted client), any other different conversation is dropped.

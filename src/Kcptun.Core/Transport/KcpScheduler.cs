@@ -8,7 +8,7 @@ internal interface IScheduledUpdate
 }
 
 /// <summary>
-/// The one thread that drives every session's periodic KCP flush (PROTOCOL.md section 6.11): a priority queue by
+/// The one thread that drives every session's periodic KCP flush (docs/protocol/kcp.md §6.11): a priority queue by
 /// due time, no timer or task per session. Each item is in the queue at most once; it re-arms itself with the
 /// delay its update returns, and leaves the queue by returning a negative delay (closed sessions).
 /// </summary>

@@ -12,7 +12,7 @@ public sealed partial class KcpSession : IDatagramReceiver
     private SocketAddress? _firstSource;
 
     /// <summary>
-    /// Opens a session to <paramref name="remote"/> (PROTOCOL.md section 6.12): a new UDP socket on the wildcard
+    /// Opens a session to <paramref name="remote"/> (docs/protocol/kcp.md §6.12): a new UDP socket on the wildcard
     /// address (IPv4 for an IPv4 server, else dual stack), a random conversation id. Nothing is sent until the
     /// first write; there is no handshake. A <see cref="DnsEndPoint"/> is resolved first (IPv4 preferred, as Go).
     /// </summary>

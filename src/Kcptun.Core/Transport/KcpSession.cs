@@ -8,7 +8,7 @@ using Kcptun.Kcp;
 namespace Kcptun.Transport;
 
 /// <summary>
-/// One KCP conversation over UDP as a duplex byte <see cref="Stream"/> (PROTOCOL.md sections 4, 6.11, 6.12, 7.2).
+/// One KCP conversation over UDP as a duplex byte <see cref="Stream"/> (docs/protocol/crypto.md §4, kcp.md §6.11, 6.12, 7.2).
 /// Reads wait for data and return 0 once the session is closed; writes wait while KCP's send queue is at the
 /// window (as kcp-go) and flush at once. Dispose sends one final flush: KCP has no close segment, the peer only
 /// notices through smux keepalives. The shared <see cref="KcpScheduler"/> drives the periodic flush; KCP state is

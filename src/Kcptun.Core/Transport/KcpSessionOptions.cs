@@ -4,7 +4,7 @@ namespace Kcptun.Transport;
 
 /// <summary>
 /// Per-session settings of a <see cref="KcpSession"/> and of the sessions a <see cref="KcpListener"/> accepts
-/// (PROTOCOL.md section 7.2). Defaults are the Debian kcptun client defaults with the <c>fast</c> mode.
+/// (docs/protocol/kcp.md §7.2). Defaults are the Debian kcptun client defaults with the <c>fast</c> mode.
 /// </summary>
 public sealed record KcpSessionOptions
 {
@@ -54,7 +54,7 @@ public sealed record KcpSessionOptions
     public int ParityShards { get; init; } = 3;
 
     /// <summary>
-    /// Outgoing pacing in bytes per second per session (<c>--ratelimit</c>, PROTOCOL.md section 6.14): a token bucket
+    /// Outgoing pacing in bytes per second per session (<c>--ratelimit</c>, docs/protocol/kcp.md §6.14): a token bucket
     /// with a burst of 64 full-size datagrams; datagrams over the budget wait in a bounded queue. 0: unpaced.
     /// </summary>
     public int RateLimit { get; init; }
@@ -77,7 +77,7 @@ public sealed record KcpSessionOptions
     /// <summary>Receives warnings the transport logs instead of throwing (socket option failures, send errors).</summary>
     public Action<string>? Log { get; init; }
 
-    /// <summary>True when FEC encoding is on for these settings (PROTOCOL.md section 5.1; Debian disables D + P &gt; 256).</summary>
+    /// <summary>True when FEC encoding is on for these settings (docs/protocol/fec.md §5.1; Debian disables D + P &gt; 256).</summary>
     public bool FecEnabled => DataShards > 0 && ParityShards > 0 && DataShards + ParityShards <= 256;
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings no session can run with.</summary>

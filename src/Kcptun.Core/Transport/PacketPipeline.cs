@@ -23,7 +23,7 @@ internal interface IDatagramSink
 }
 
 /// <summary>
-/// The packet stages of one session (ARCHITECTURE.md "Datagram buffer layout", PROTOCOL.md sections 4 and 5):
+/// The packet stages of one session (ARCHITECTURE.md "Datagram buffer layout", docs/protocol/crypto.md §4 and fec.md §5):
 /// send = KCP output -> FEC encode -> seal -> sink, each parity datagram right after the data datagram that
 /// completed its group; receive = (opened payload) -> FEC flag dispatch -> KCP input (regular) / FEC decoder ->
 /// recovered packets as non-regular input. The caller holds the session lock around every call.
@@ -181,7 +181,7 @@ internal sealed class PacketPipeline
     }
 
     /// <summary>
-    /// Receive steps 1 and 2 (PROTOCOL.md section 4.5): opens a datagram in place and requires a whole segment header
+    /// Receive steps 1 and 2 (docs/protocol/crypto.md §4.5): opens a datagram in place and requires a whole segment header
     /// after the protection header. False (counted as InCsumErrors or InErrs) means drop.
     /// </summary>
     public static bool TryOpen(PacketProtection protection, Span<byte> datagram, SnmpCounters counters, out Span<byte> payload)
@@ -205,7 +205,7 @@ internal sealed class PacketPipeline
     }
 
     /// <summary>
-    /// Reads the conversation and the first segment's sn of an opened payload (PROTOCOL.md section 6.12 step 2).
+    /// Reads the conversation and the first segment's sn of an opened payload (docs/protocol/kcp.md §6.12 step 2).
     /// False for parity packets and data packets too short to hold a segment.
     /// </summary>
     public static bool TryReadConversation(ReadOnlySpan<byte> payload, out uint conversation, out uint sequence)

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Kcptun.Transport;
 
 /// <summary>
-/// Outgoing pacing of one session (<c>--ratelimit</c>, PROTOCOL.md section 6.14): datagrams leave while the
+/// Outgoing pacing of one session (<c>--ratelimit</c>, docs/protocol/kcp.md §6.14): datagrams leave while the
 /// <see cref="TokenBucket"/> holds enough tokens; the rest wait, in order, in a bounded queue of pooled copies that
 /// the session's scheduler update drains (no timer or task of its own). While a backlog waits the session skips its
 /// KCP flushes, so KCP (bounded by its windows) does not pile more data behind it. Only flushes the receive path

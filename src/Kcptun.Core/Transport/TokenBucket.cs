@@ -1,7 +1,7 @@
 namespace Kcptun.Transport;
 
 /// <summary>
-/// A byte token bucket on an injected clock (PROTOCOL.md section 6.14, <c>--ratelimit</c>): refills at
+/// A byte token bucket on an injected clock (docs/protocol/kcp.md §6.14, <c>--ratelimit</c>): refills at
 /// <see cref="BytesPerSecond"/> up to <see cref="Burst"/> bytes and starts full. A take larger than the burst is
 /// allowed once the bucket is full and leaves it in debt, so oversized items are slowed, never stuck. Not thread-safe:
 /// the owning session calls it under its lock.

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Kcptun.Transport;
 
 /// <summary>
-/// Creates and configures the UDP sockets (PROTOCOL.md sections 6.12 and 7.2): a client socket per session bound
+/// Creates and configures the UDP sockets (docs/protocol/kcp.md §6.12 and 7.2): a client socket per session bound
 /// to the wildcard address (IPv4 only for an IPv4 server, otherwise dual stack), or the listener's socket.
 /// Buffer sizes and DSCP are best effort: failures are logged with the Go messages, never thrown.
 /// </summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Kcptun.Tunnel;
 
-/// <summary>A host with a port or a range of ports (latest's <c>IP:minport-maxport</c>, PROTOCOL.md 11.3).</summary>
+/// <summary>A host with a port or a range of ports (latest's <c>IP:minport-maxport</c>, docs/protocol/generations.md §11.3).</summary>
 /// <param name="Host">Host name or IP literal without brackets; empty means all interfaces (listen) or localhost (dial).</param>
 /// <param name="MinPort">First port.</param>
 /// <param name="MaxPort">Last port (equal to <paramref name="MinPort"/> for a single port).</param>

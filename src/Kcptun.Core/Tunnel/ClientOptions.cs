@@ -1,7 +1,7 @@
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// Everything <c>kcptun-client</c> can be told (CLI.md sections 4 and 6.1). Defaults are Debian 20210922's except
+/// Everything <c>kcptun-client</c> can be told (docs/protocol/cli.md §4 and 6.1). Defaults are Debian 20210922's except
 /// <see cref="SmuxVersion"/> (2, like latest upstream).
 /// </summary>
 public sealed record ClientOptions : TunnelOptions

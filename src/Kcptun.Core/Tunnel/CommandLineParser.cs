@@ -34,7 +34,7 @@ internal enum CommandLineAction
 }
 
 /// <summary>
-/// Parses arguments the way kcptun's (urfave/cli over Go <c>flag</c>) does, CLI.md section 1: one or two dashes for
+/// Parses arguments the way kcptun's (urfave/cli over Go <c>flag</c>) does, docs/protocol/cli.md §1: one or two dashes for
 /// every name, <c>-flag value</c> and <c>-flag=value</c>, booleans only take <c>=value</c>, parsing stops at the
 /// first non-flag argument or after <c>--</c>, a first positional <c>help</c>/<c>h</c> shows the help, the last
 /// occurrence of a flag wins.

@@ -18,7 +18,7 @@ public static class CryptNames
     /// <summary>Whether <paramref name="name"/> is a known cipher name (exact, case-sensitive).</summary>
     public static bool IsKnown(string name) => PacketProtection.IsKnown(name, Generation);
 
-    /// <summary>Bytes the packet protection adds before and after the payload (PROTOCOL.md section 4).</summary>
+    /// <summary>Bytes the packet protection adds before and after the payload (docs/protocol/crypto.md §4).</summary>
     public static (int Header, int Trailer) Overhead(string name)
     {
         Span<byte> anyKey = stackalloc byte[PacketProtection.DerivedKeySize];

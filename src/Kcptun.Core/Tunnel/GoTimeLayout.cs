@@ -5,7 +5,7 @@ namespace Kcptun.Tunnel;
 
 /// <summary>
 /// Formats a time with a Go reference-time layout (<c>2006-01-02 15:04:05</c>), as kcptun does with the file name of
-/// <c>--snmplog</c> (PROTOCOL.md 10.8). Every element Go 1.19 recognises is handled, anywhere in the text, so a bare
+/// <c>--snmplog</c> (docs/protocol/programs.md §10.8). Every element Go 1.19 recognises is handled, anywhere in the text, so a bare
 /// digit 1..5 in a file name is replaced exactly as the Go programs replace it.
 /// </summary>
 public static class GoTimeLayout

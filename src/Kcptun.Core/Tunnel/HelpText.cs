@@ -4,7 +4,7 @@ using System.Text;
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// The <c>-h</c> text in urfave/cli's layout (CLI.md section 8): NAME, USAGE, VERSION, COMMANDS, GLOBAL OPTIONS with
+/// The <c>-h</c> text in urfave/cli's layout (docs/protocol/cli.md §8): NAME, USAGE, VERSION, COMMANDS, GLOBAL OPTIONS with
 /// the option column padded to the longest entry plus two spaces; hidden flags are left out.
 /// </summary>
 internal static class HelpText

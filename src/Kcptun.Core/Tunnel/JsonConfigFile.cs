@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// The <c>-c config.json</c> overlay (CLI.md section 3): every key present overrides the command line, keys match
+/// The <c>-c config.json</c> overlay (docs/protocol/cli.md §3): every key present overrides the command line, keys match
 /// case-insensitively and the last occurrence wins, unknown keys are ignored, types are strict (strings, integer
 /// literals, booleans), <c>null</c> leaves a value unchanged, only the first JSON value of the file is read.
 /// Errors name the file, the line and the column.

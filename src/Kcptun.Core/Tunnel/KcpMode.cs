@@ -1,6 +1,6 @@
 namespace Kcptun.Tunnel;
 
-/// <summary>The four KCP "nodelay" parameters kcptun passes to every session (PROTOCOL.md section 7.1).</summary>
+/// <summary>The four KCP "nodelay" parameters kcptun passes to every session (docs/protocol/kcp.md §7.1).</summary>
 /// <param name="NoDelay">0 = minimum RTO 100 ms, linear back-off by RTO; non-zero = 30 ms, back-off by RTO/2.</param>
 /// <param name="Interval">Internal update interval in milliseconds (KCP clamps it to 10..5000).</param>
 /// <param name="Resend">Fast retransmit after this many later ACKs (0 = off).</param>

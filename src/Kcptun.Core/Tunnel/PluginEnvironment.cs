@@ -3,7 +3,7 @@ using System.Text;
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// Shadowsocks SIP003 plugin mode (SIP003.md): when <c>SS_REMOTE_HOST</c>, <c>SS_REMOTE_PORT</c> and
+/// Shadowsocks SIP003 plugin mode (docs/protocol/sip003.md): when <c>SS_REMOTE_HOST</c>, <c>SS_REMOTE_PORT</c> and
 /// <c>SS_LOCAL_HOST</c> are all set, the addresses come from the environment and <c>SS_PLUGIN_OPTIONS</c>
 /// (<c>key=value;key2=value2</c>, backslash escapes, a bare key means <c>1</c>) sets further options. Applied after the
 /// command line and the JSON file, so it wins. Values that do not parse are refused (the fork ignored them).

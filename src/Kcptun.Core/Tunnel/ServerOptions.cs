@@ -1,7 +1,7 @@
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// Everything <c>kcptun-server</c> can be told (CLI.md sections 5 and 6.2). Defaults are Debian 20210922's except
+/// Everything <c>kcptun-server</c> can be told (docs/protocol/cli.md §5 and 6.2). Defaults are Debian 20210922's except
 /// that <see cref="SmuxVersion"/> and <see cref="NoCompression"/> default to "detect per session".
 /// </summary>
 public sealed record ServerOptions : TunnelOptions

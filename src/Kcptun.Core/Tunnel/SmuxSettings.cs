@@ -2,7 +2,7 @@ using Kcptun.Smux;
 
 namespace Kcptun.Tunnel;
 
-/// <summary>The smux configuration kcptun builds from its flags (PROTOCOL.md 8.9).</summary>
+/// <summary>The smux configuration kcptun builds from its flags (docs/protocol/smux.md §8.9).</summary>
 internal static class SmuxSettings
 {
     public static SmuxConfig From(TunnelOptions options, int version) => new()

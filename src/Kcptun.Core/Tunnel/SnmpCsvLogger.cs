@@ -4,7 +4,7 @@ namespace Kcptun.Tunnel;
 
 /// <summary>
 /// <c>--snmplog</c>: every <c>--snmpperiod</c> seconds appends a CSV record of <see cref="SnmpCounters.Global"/> to
-/// the file named by the Go time layout (PROTOCOL.md 10.8). If a file cannot be opened the error is logged and the
+/// the file named by the Go time layout (docs/protocol/programs.md §10.8). If a file cannot be opened the error is logged and the
 /// logger stops, as kcptun's does.
 /// </summary>
 internal static class SnmpCsvLogger

@@ -1,7 +1,7 @@
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// The configuration lines both programs log at start-up, in Go kcptun's order and wording (PROTOCOL.md 10.6), plus
+/// The configuration lines both programs log at start-up, in Go kcptun's order and wording (docs/protocol/programs.md §10.6), plus
 /// latest's additions (QPP, ratelimit, framesize, closewait, pprof) and, on our server, "auto" where a setting is
 /// detected per session.
 /// </summary>

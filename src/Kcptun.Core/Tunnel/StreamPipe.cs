@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// Copies a tunnelled connection both ways (PROTOCOL.md 10.3 to 10.5): as soon as either direction ends (EOF or
+/// Copies a tunnelled connection both ways (docs/protocol/programs.md §10.3 to 10.5): as soon as either direction ends (EOF or
 /// error), waits <c>closeWait</c> for the other (latest's <c>--closewait</c>; zero = Debian's immediate close), then
 /// closes both streams. Buffers come from the shared pool and are held only while data flows.
 /// </summary>

@@ -3,7 +3,7 @@ using Kcptun.Transport;
 
 namespace Kcptun.Tunnel;
 
-/// <summary>The per-session KCP settings kcptun applies (PROTOCOL.md 7.2), built from the options.</summary>
+/// <summary>The per-session KCP settings kcptun applies (docs/protocol/kcp.md §7.2), built from the options.</summary>
 internal static class TransportSettings
 {
     /// <summary>

@@ -11,7 +11,7 @@ namespace Kcptun.Tunnel;
 public sealed record TransportConnection(Stream Stream, string LocalAddress, string RemoteAddress);
 
 /// <summary>
-/// The client side of the tunnel (PROTOCOL.md 10.2, 10.3): accepts local connections, keeps
+/// The client side of the tunnel (docs/protocol/programs.md §10.2, 10.3): accepts local connections, keeps
 /// <see cref="ClientOptions.Connections"/> smux sessions to the server and hands each new connection to the next
 /// slot round-robin; a slot whose session died or expired (<c>--autoexpire</c>) gets a new session, created when a
 /// connection needs it (retried every second until it works); expired sessions keep their streams until

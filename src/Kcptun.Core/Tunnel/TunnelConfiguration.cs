@@ -5,7 +5,7 @@ internal readonly record struct LoadedConfiguration<T>(CommandLineAction Action,
     where T : TunnelOptions;
 
 /// <summary>
-/// Builds the options the way kcptun does (CLI.md section 2), then SIP003: built-in defaults, <c>KCPTUN_KEY</c>,
+/// Builds the options the way kcptun does (docs/protocol/cli.md §2), then SIP003: built-in defaults, <c>KCPTUN_KEY</c>,
 /// command line, the <c>-c</c> JSON file (wins over the command line), the SIP003 environment (wins over both).
 /// The mode profile is applied when the options are used (<see cref="TunnelOptions.Kcp"/>). Nothing is validated
 /// here: call <see cref="TunnelOptions.Validate"/>.

@@ -2,7 +2,7 @@ namespace Kcptun.Tunnel;
 
 /// <summary>
 /// The flag tables of both programs, in help order (latest upstream's order, which contains every Debian flag; the
-/// hidden manual-mode flags follow <c>--nocomp</c>). CLI.md sections 4 to 6.
+/// hidden manual-mode flags follow <c>--nocomp</c>). docs/protocol/cli.md §4 to 6.
 /// </summary>
 internal static class TunnelFlags
 {

@@ -5,7 +5,7 @@ namespace Kcptun.Tunnel;
 
 /// <summary>
 /// The programs' log in the format of Go's standard logger as an official kcptun release writes it
-/// (PROTOCOL.md 10.6): <c>2006/01/02 15:04:05 message</c> in local time, one line a call, to stderr or the
+/// (docs/protocol/programs.md §10.6): <c>2006/01/02 15:04:05 message</c> in local time, one line a call, to stderr or the
 /// <c>--log</c> file (appended). Thread-safe.
 /// </summary>
 public sealed class TunnelLog : IDisposable

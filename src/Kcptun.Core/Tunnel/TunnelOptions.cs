@@ -2,7 +2,7 @@ namespace Kcptun.Tunnel;
 
 /// <summary>
 /// Settings shared by <see cref="ClientOptions"/> and <see cref="ServerOptions"/>: one property per kcptun flag
-/// (CLI.md sections 4 to 6). Defaults are Debian 20210922's unless a property says otherwise. Values are stored as
+/// (docs/protocol/cli.md §4 to 6). Defaults are Debian 20210922's unless a property says otherwise. Values are stored as
 /// configured; <see cref="Kcp"/> gives the KCP parameters after the <see cref="Mode"/> profile is applied.
 /// </summary>
 public abstract record TunnelOptions
@@ -108,7 +108,7 @@ public abstract record TunnelOptions
     /// <summary><c>-c</c>: the JSON file that was overlaid (kept for the log; empty when none).</summary>
     public string ConfigFile { get; init; } = "";
 
-    /// <summary>The KCP parameters after the mode profile (PROTOCOL.md 7.1): a named mode wins over the hidden flags.</summary>
+    /// <summary>The KCP parameters after the mode profile (docs/protocol/kcp.md §7.1): a named mode wins over the hidden flags.</summary>
     public KcpTuning Kcp => KcpModes.Preset(Mode) ?? new KcpTuning(NoDelay, Interval, Resend, NoCongestion);
 
     /// <summary>Whether FEC is on: both shard counts positive.</summary>

@@ -4,7 +4,7 @@ using Kcptun.Smux;
 namespace Kcptun.Tunnel;
 
 /// <summary>
-/// The server side of the tunnel (PROTOCOL.md 10.4): for every transport connection (one KCP session) it detects or
+/// The server side of the tunnel (docs/protocol/programs.md §10.4): for every transport connection (one KCP session) it detects or
 /// checks compression and smux version, runs an smux server session, and connects every stream the client opens to
 /// <see cref="ServerOptions.Target"/> (TCP or unix socket), copying both ways until either side ends. A target that is
 /// down closes only that stream; the server keeps serving.

@@ -1,7 +1,7 @@
 namespace Kcptun.Interop.Tests.Support;
 
 /// <summary>One generation of the Go kcptun that the interop tests run against.</summary>
-/// <param name="Name">The generation's name, as PROTOCOL notes and test names use it (<c>20210922</c>, <c>20260314</c>).</param>
+/// <param name="Name">The generation's name, as docs/protocol and test names use it (<c>20210922</c>, <c>20260314</c>).</param>
 /// <param name="BinaryFolder">The folder that holds <c>kcptun-client</c> and <c>kcptun-server</c>.</param>
 public sealed record GoPeer(string Name, string BinaryFolder)
 {
@@ -12,8 +12,12 @@ public sealed record GoPeer(string Name, string BinaryFolder)
     /// <summary>True when both programs are there (installed by <c>.ci/go-peers</c>).</summary>
     public bool Available => File.Exists(Server) && File.Exists(Client);
 
-    /// <summary>smux 1.5.57 and later: a FIN is a half-close, frame lengths are enforced (PROTOCOL 8.2, 8.4).</summary>
+    /// <summary>smux 1.5.57 and later: a FIN is a half-close, frame lengths are enforced (docs/protocol/smux.md §8.2, 8.4).</summary>
     public bool HalfClose => Name == GoPeers.Latest.Name;
+
+    /// <summary>The --crypt table this generation uses (20260314 knows aes-128-gcm and null).</summary>
+    public Kcptun.Crypto.WireGeneration Generation =>
+        Name == GoPeers.Latest.Name ? Kcptun.Crypto.WireGeneration.Latest : Kcptun.Crypto.WireGeneration.Debian;
 
     public override string ToString() => Name;
 }

@@ -3,19 +3,20 @@ using Kcptun.Transport;
 
 namespace Kcptun.Interop.Tests.Support;
 
-/// <summary>The session options every interop test uses against the Debian Go binaries.</summary>
+/// <summary>The session options every transport-level interop test uses against the Go binaries.</summary>
 internal static class InteropSessions
 {
     /// <summary>
     /// Options matching a Go peer started with <c>--crypt <paramref name="crypt"/></c>, the same key and FEC shards,
-    /// and windows of 1024 segments.
+    /// and windows of 1024 segments; <paramref name="generation"/> picks that generation's --crypt table.
     /// </summary>
-    public static KcpSessionOptions Options(string crypt, byte[] key, int dataShards, int parityShards) => new()
+    public static KcpSessionOptions Options(string crypt, byte[] key, int dataShards, int parityShards,
+        WireGeneration generation = WireGeneration.Debian) => new()
     {
         DataShards = dataShards,
         ParityShards = parityShards,
         SendWindow = 1024,
         ReceiveWindow = 1024,
-        ProtectionFactory = () => PacketProtection.Create(crypt, key, WireGeneration.Debian),
+        ProtectionFactory = () => PacketProtection.Create(crypt, key, generation),
     };
 }

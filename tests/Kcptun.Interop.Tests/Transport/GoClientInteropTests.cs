@@ -14,7 +14,6 @@ namespace Kcptun.Interop.Tests.Transport;
 /// </summary>
 public sealed class GoClientInteropTests
 {
-    private const string ClientProgram = "/usr/bin/kcptun-client";
     private const string Key = "interop key";
     private const int MiB = 1024 * 1024;
 
@@ -24,21 +23,41 @@ public sealed class GoClientInteropTests
     [Fact]
     public Task Go_client_through_listener_echoes_8_MiB_aes_with_fec_10_3() => EchoAsync("aes", 10, 3, 8 * MiB);
 
-    /// <summary>The Debian --crypt table (PROTOCOL.md section 3.1).</summary>
-    public static TheoryData<string> DebianCiphers { get; } =
-        ["aes", "aes-128", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4", "none"];
+    /// <summary>(generation, --crypt) for every --crypt value of each Go generation.</summary>
+    public static TheoryData<string, string> EveryCipher()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var crypt in Tunnel.TunnelInteropTests.DebianCiphers)
+        {
+            data.Add(GoPeers.Debian.Name, crypt);
+        }
 
-    /// <summary>Every Debian --crypt value, with the default FEC 10/3 (smaller transfers: some ciphers are slow).</summary>
+        foreach (var crypt in Tunnel.TunnelInteropTests.LatestCiphers)
+        {
+            data.Add(GoPeers.Latest.Name, crypt);
+        }
+
+        return data;
+    }
+
+    /// <summary>Bytes per every-cipher case: Debian's as before, 20260314's smaller for CI time.</summary>
+    internal static int EveryCipherSize(string generation) => generation == GoPeers.Latest.Name ? 128 * 1024 : MiB / 2;
+
+    /// <summary>Every --crypt value of each Go generation, with the default FEC 10/3.</summary>
     [Theory]
-    [MemberData(nameof(DebianCiphers))]
-    public Task Go_client_through_listener_echoes_with_every_cipher(string crypt) => EchoAsync(crypt, 10, 3, MiB / 2);
+    [MemberData(nameof(EveryCipher))]
+    public Task Go_client_through_listener_echoes_with_every_cipher(string generation, string crypt) =>
+        EchoAsync(GoPeers.Named(generation), crypt, 10, 3, EveryCipherSize(generation));
 
-    internal static async Task EchoAsync(string crypt, int dataShards, int parityShards, int size)
+    internal static Task EchoAsync(string crypt, int dataShards, int parityShards, int size) =>
+        EchoAsync(GoPeers.Debian, crypt, dataShards, parityShards, size);
+
+    internal static async Task EchoAsync(GoPeer peer, string crypt, int dataShards, int parityShards, int size)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         CancellationToken ct = timeout.Token;
         byte[] key = PacketProtection.DeriveKey(Key);
-        var options = InteropSessions.Options(crypt, key, dataShards, parityShards);
+        var options = InteropSessions.Options(crypt, key, dataShards, parityShards, peer.Generation);
         await using KcpListener listener = KcpListener.Start(new IPEndPoint(IPAddress.Loopback, 0), options);
         int udpPort = ((IPEndPoint)listener.LocalEndPoint).Port;
         byte[] data = RandomNumberGenerator.GetBytes(size);
@@ -48,7 +67,7 @@ public sealed class GoClientInteropTests
             GoKcptunProcess client;
             try
             {
-                client = await GoKcptunProcess.StartAsync(ClientProgram,
+                client = await GoKcptunProcess.StartAsync(peer.Client,
                 [
                     "--crypt", crypt, "--key", Key, "--nocomp", "-ds", $"{dataShards}", "-ps", $"{parityShards}",
                     "--smuxver", "1", "-r", $"127.0.0.1:{udpPort}", "-l", $"127.0.0.1:{tcpPort}",

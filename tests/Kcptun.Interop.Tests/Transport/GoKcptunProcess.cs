@@ -59,13 +59,18 @@ internal sealed class GoKcptunProcess : CapturedProcess
     /// <paramref name="attempt"/> against it with a token that is also cancelled when the server exits. When that
     /// cancellation came from losing the port to another process between probe and bind, it tries again (3 attempts).
     /// </summary>
-    public static async Task RunAgainstServerAsync(Func<int, IEnumerable<string>> arguments,
+    public static Task RunAgainstServerAsync(Func<int, IEnumerable<string>> arguments,
+        Func<GoKcptunProcess, int, CancellationToken, Task> attempt, CancellationToken ct) =>
+        RunAgainstServerAsync(GoPeers.Debian, arguments, attempt, ct);
+
+    /// <summary>As above, with the <c>kcptun-server</c> of generation <paramref name="peer"/>.</summary>
+    public static async Task RunAgainstServerAsync(GoPeer peer, Func<int, IEnumerable<string>> arguments,
         Func<GoKcptunProcess, int, CancellationToken, Task> attempt, CancellationToken ct)
     {
         for (int number = 1; ; number++)
         {
             int port = LoopbackPorts.Free(SocketType.Dgram);
-            using GoKcptunProcess server = await StartAsync(ServerProgram, arguments(port), "key derivation done", ct);
+            using GoKcptunProcess server = await StartAsync(peer.Server, arguments(port), "key derivation done", ct);
             using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             _ = server.Exited.ContinueWith(_ => attemptTimeout.Cancel(), TaskScheduler.Default);
             try

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace Kcptun.Interop.Tests.Transport;
 
-/// <summary>Hand-built smux v1 frames (PROTOCOL.md section 8.1): ver, cmd, length u16 LE, sid u32 LE, payload.</summary>
+/// <summary>Hand-built smux v1 frames (docs/protocol/smux.md §8.1): ver, cmd, length u16 LE, sid u32 LE, payload.</summary>
 internal static class SmuxV1Frames
 {
     public const byte Syn = 0, Fin = 1, Psh = 2, Nop = 3;

@@ -1,31 +1,43 @@
-using Kcptun.Interop.Tests.Transport;
+using System.Globalization;
+using Kcptun.Interop.Tests.Support;
 
 namespace Kcptun.Interop.Tests.Tunnel;
 
 /// <summary>
-/// Our client against the real Go server and the Go client against our server (Debian 20210922 binaries), random
-/// data on parallel streams, SHA-256 compared at the target. A pairwise matrix: every Debian cipher in both
-/// directions, and FEC, compression, smux version, mode and --conn varying with the cipher so that every value of
-/// each appears in both directions and every pair of values of two settings appears somewhere.
+/// Our client against the real Go server and the Go client against our server, for each Go generation (Debian 12's
+/// 20210922 and 20260314), random data on parallel streams, SHA-256 compared at the target. A pairwise matrix per
+/// generation: every --crypt value that generation knows in both directions, and FEC, compression, smux version,
+/// mode and --conn varying with the cipher so that every value of each appears in both directions and every pair of
+/// values of two settings appears somewhere. The flags only the latest generation has are in
+/// <see cref="LatestOptionsInteropTests"/>.
 /// </summary>
 public class TunnelInteropTests
 {
-    private static readonly string[] s_ciphers = ["aes", "aes-128", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4", "none"];
+    /// <summary>The Debian --crypt table (docs/protocol/crypto.md §3.1).</summary>
+    internal static readonly string[] DebianCiphers = ["aes", "aes-128", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4", "none"];
+
+    /// <summary>The latest --crypt table: Debian's plus aes-128-gcm and null (docs/protocol/generations.md §11.2).</summary>
+    internal static readonly string[] LatestCiphers = ["aes", "aes-128", "aes-128-gcm", "aes-192", "salsa20", "blowfish", "twofish", "cast5", "3des", "tea", "xtea", "xor", "sm4", "none", "null"];
+
     private static readonly string[] s_modes = ["normal", "fast", "fast2", "fast3", "manual"];
 
-    public static TheoryData<bool, string, bool, bool, int, string, int> Matrix()
+    public static TheoryData<string, bool, string, bool, bool, int, string, int> Matrix()
     {
-        var data = new TheoryData<bool, string, bool, bool, int, string, int>();
-        for (var c = 0; c < s_ciphers.Length; c++)
+        var data = new TheoryData<string, bool, string, bool, bool, int, string, int>();
+        foreach (var peer in GoPeers.All)
         {
-            var fec = c % 2 == 0;
-            var compress = (c >> 1) % 2 == 0;
-            var smux = ((c >> 2) + c) % 2 + 1;
-            var mode = s_modes[c % s_modes.Length];
-            var conn = (c / 3) % 2 == 0 ? 1 : 4;
-            foreach (var ourClient in new[] { true, false })
+            var ciphers = peer == GoPeers.Latest ? LatestCiphers : DebianCiphers;
+            for (var c = 0; c < ciphers.Length; c++)
             {
-                data.Add(ourClient, s_ciphers[c], fec, compress, smux, mode, conn);
+                var fec = c % 2 == 0;
+                var compress = (c >> 1) % 2 == 0;
+                var smux = ((c >> 2) + c) % 2 + 1;
+                var mode = s_modes[c % s_modes.Length];
+                var conn = (c / 3) % 2 == 0 ? 1 : 4;
+                foreach (var ourClient in new[] { true, false })
+                {
+                    data.Add(peer.Name, ourClient, ciphers[c], fec, compress, smux, mode, conn);
+                }
             }
         }
 
@@ -34,12 +46,10 @@ public class TunnelInteropTests
 
     [Theory]
     [MemberData(nameof(Matrix))]
-    public async Task Data_crosses_intact(bool ourClient, string crypt, bool fec, bool compress, int smux, string mode, int conn)
+    public async Task Data_crosses_intact(string generation, bool ourClient, string crypt, bool fec, bool compress, int smux, string mode, int conn)
     {
-        if (!GoKcptunProcess.Available(TunnelPair.GoServer))
-        {
-            Assert.Fail("the Go kcptun binaries are not installed (apt-get install kcptun)");
-        }
+        var peer = GoPeers.Named(generation);
+        Assert.True(peer.Available, $"the Go kcptun {peer} binaries are not in {peer.BinaryFolder} (bash .ci/go-peers)");
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         string[] common =
@@ -48,15 +58,19 @@ public class TunnelInteropTests
             "--datashard", fec ? "10" : "0", "--parityshard", fec ? "3" : "0",
             .. mode == "manual" ? new[] { "--nodelay", "1", "--interval", "20", "--resend", "2", "--nc", "1" } : [],
             .. compress ? Array.Empty<string>() : ["--nocomp"],
+            // 20260314's server half-closes the target only --closewait seconds (default 30) after the client's FIN.
+            .. peer == GoPeers.Latest ? ["--closewait", "0"] : Array.Empty<string>(),
         ];
-        string[] smuxArgs = ["--smuxver", smux.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-        string[] clientArgs = [.. common, .. smuxArgs, "--conn", conn.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        string[] smuxArgs = ["--smuxver", smux.ToString(CultureInfo.InvariantCulture)];
+        string[] clientArgs = [.. common, .. smuxArgs, "--conn", conn.ToString(CultureInfo.InvariantCulture)];
 
         // Our server is left on auto-detection for smux version and compression; the Go server is told both.
         await using var pair = ourClient
-            ? await TunnelPair.OurClientAsync(clientArgs, [.. common, .. smuxArgs], timeout.Token)
-            : await TunnelPair.OurServerAsync(common, clientArgs, timeout.Token);
-        var sent = await pair.TransferAsync(streams: 4, size: 256 * 1024, seed: crypt.Length, timeout.Token);
+            ? await TunnelPair.OurClientAsync(peer, clientArgs, [.. common, .. smuxArgs], timeout.Token)
+            : await TunnelPair.OurServerAsync(peer, common, clientArgs, timeout.Token);
+        // Debian's matrix predates the second generation and keeps its size; the 20260314 one stays small for CI time.
+        var size = peer == GoPeers.Latest ? 64 * 1024 : 256 * 1024;
+        var sent = await pair.TransferAsync(streams: 4, size, seed: crypt.Length, timeout.Token);
         await WaitUntil(() => pair.Target.Received.Count == sent.Length, () => pair.OurLog + pair.GoLog, timeout.Token);
         Assert.Equal(sent.Order(), pair.Target.Received.Order());
         if (!ourClient)
@@ -81,16 +95,19 @@ public class TunnelInteropTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Different_keys_carry_nothing(bool ourClient)
+    [InlineData("20210922", true)]
+    [InlineData("20210922", false)]
+    [InlineData("20260314", true)]
+    [InlineData("20260314", false)]
+    public async Task Different_keys_carry_nothing(string generation, bool ourClient)
     {
+        var peer = GoPeers.Named(generation);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         string[] client = ["--key", "one", "--smuxver", "2"];
         string[] server = ["--key", "two", "--smuxver", "2"];
         await using var pair = ourClient
-            ? await TunnelPair.OurClientAsync(client, server, timeout.Token)
-            : await TunnelPair.OurServerAsync(["--key", "two"], client, timeout.Token);
+            ? await TunnelPair.OurClientAsync(peer, client, server, timeout.Token)
+            : await TunnelPair.OurServerAsync(peer, ["--key", "two"], client, timeout.Token);
         await AssertNothingCrossesAsync(pair, timeout.Token);
         if (!ourClient)
         {
@@ -117,7 +134,7 @@ public class TunnelInteropTests
     }
 
     // No echo within a few seconds and nothing at the target: the tunnel must not deliver anything.
-    private static async Task AssertNothingCrossesAsync(TunnelPair pair, CancellationToken ct)
+    internal static async Task AssertNothingCrossesAsync(TunnelPair pair, CancellationToken ct)
     {
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, pair.LocalPort), ct);
@@ -142,7 +159,7 @@ public class TunnelInteropTests
         Assert.Equal(0, pair.Target.BytesReceived);
     }
 
-    private static async Task WaitUntil(Func<bool> condition, Func<string> diagnostics, CancellationToken ct)
+    internal static async Task WaitUntil(Func<bool> condition, Func<string> diagnostics, CancellationToken ct)
     {
         while (!condition())
         {

@@ -53,15 +53,23 @@ internal sealed class TunnelPair : IAsyncDisposable
         OurClientAsync(GoPeers.Debian, clientArgs, serverArgs, ct);
 
     /// <summary>Our client against the Go server of generation <paramref name="peer"/>.</summary>
-    public static async Task<TunnelPair> OurClientAsync(GoPeer peer, string[] clientArgs, string[] serverArgs, CancellationToken ct)
+    public static Task<TunnelPair> OurClientAsync(GoPeer peer, string[] clientArgs, string[] serverArgs, CancellationToken ct) =>
+        OurClientAsync(peer, 1, clientArgs, serverArgs, ct);
+
+    /// <summary>
+    /// Our client against the Go server of generation <paramref name="peer"/>; with <paramref name="ports"/> &gt; 1 the
+    /// server listens on that many consecutive UDP ports and the client is given the range (latest's
+    /// <c>host:min-max</c>).
+    /// </summary>
+    public static async Task<TunnelPair> OurClientAsync(GoPeer peer, int ports, string[] clientArgs, string[] serverArgs, CancellationToken ct)
     {
         var pair = new TunnelPair(new EchoTarget());
         try
         {
             // Go needs a concrete UDP port: one that was free a moment ago (the race with other tests is tiny).
-            var port = LoopbackPorts.Free(SocketType.Dgram);
-            pair._go = await GoKcptunProcess.StartAsync(peer.Server, ["-t", pair.Target.Address, "-l", $"127.0.0.1:{port}", .. serverArgs], "key derivation done", ct);
-            var listening = pair.StartOurs(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. clientArgs]);
+            var server = UdpAddress(ports);
+            pair._go = await GoKcptunProcess.StartAsync(peer.Server, ["-t", pair.Target.Address, "-l", server, .. serverArgs], "key derivation done", ct);
+            var listening = pair.StartOurs(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", server, .. clientArgs]);
             var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
             pair.LocalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..]);
             return pair;
@@ -78,15 +86,23 @@ internal sealed class TunnelPair : IAsyncDisposable
         OurServerAsync(GoPeers.Debian, serverArgs, clientArgs, ct);
 
     /// <summary>The Go client of generation <paramref name="peer"/> against our server.</summary>
-    public static async Task<TunnelPair> OurServerAsync(GoPeer peer, string[] serverArgs, string[] clientArgs, CancellationToken ct)
+    public static Task<TunnelPair> OurServerAsync(GoPeer peer, string[] serverArgs, string[] clientArgs, CancellationToken ct) =>
+        OurServerAsync(peer, 1, serverArgs, clientArgs, ct);
+
+    /// <summary>
+    /// The Go client of generation <paramref name="peer"/> against our server; with <paramref name="ports"/> &gt; 1 our
+    /// server listens on that many consecutive UDP ports and the Go client is given the range.
+    /// </summary>
+    public static async Task<TunnelPair> OurServerAsync(GoPeer peer, int ports, string[] serverArgs, string[] clientArgs, CancellationToken ct)
     {
         var pair = new TunnelPair(new EchoTarget());
         try
         {
-            var listening = pair.StartOurs(TunnelProgram.RunServerAsync, ["-l", "127.0.0.1:0", "-t", pair.Target.Address, .. serverArgs]);
+            var server = ports == 1 ? "127.0.0.1:0" : UdpAddress(ports);
+            var listening = pair.StartOurs(TunnelProgram.RunServerAsync, ["-l", server, "-t", pair.Target.Address, .. serverArgs]);
             var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
             pair.LocalPort = LoopbackPorts.Free(SocketType.Stream);
-            pair._go = await GoKcptunProcess.StartAsync(peer.Client, ["-l", $"127.0.0.1:{pair.LocalPort}", "-r", address, .. clientArgs], "key derivation done", ct);
+            pair._go = await GoKcptunProcess.StartAsync(peer.Client, ["-l", $"127.0.0.1:{pair.LocalPort}", "-r", ports == 1 ? address : server, .. clientArgs], "key derivation done", ct);
             return pair;
         }
         catch
@@ -130,6 +146,18 @@ internal sealed class TunnelPair : IAsyncDisposable
 
         await Target.DisposeAsync();
         _shutdown.Dispose();
+    }
+
+    /// <summary>A loopback UDP address for a server: one port, or a <c>min-max</c> range of free consecutive ports.</summary>
+    private static string UdpAddress(int ports)
+    {
+        if (ports == 1)
+        {
+            return $"127.0.0.1:{LoopbackPorts.Free(SocketType.Dgram)}";
+        }
+
+        var first = LoopbackPorts.FreeUdpRange(ports);
+        return $"127.0.0.1:{first}-{first + ports - 1}";
     }
 
     private Task<string> StartOurs(Func<IReadOnlyList<string>, ProgramContext?, string, Task<int>> run, string[] args)

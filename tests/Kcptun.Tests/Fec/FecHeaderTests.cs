@@ -21,7 +21,7 @@ public class FecHeaderTests
     [Fact]
     public void Parses_the_header_of_the_spec_worked_example()
     {
-        // PROTOCOL.md 4.7: bytes 20..27 of the first Debian datagram.
+        // docs/protocol/crypto.md §4.7: bytes 20..27 of the first Debian datagram.
         Assert.True(FecHeader.TryRead(Vectors.Hex("00000000f1002c00"), out FecHeader header));
         Assert.Equal(0u, header.SequenceId);
         Assert.Equal(FecHeader.DataFlag, header.Flag);

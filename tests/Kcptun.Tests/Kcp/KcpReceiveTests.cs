@@ -3,7 +3,7 @@ using static Kcptun.Tests.Kcp.KcpHarness;
 
 namespace Kcptun.Tests.Kcp;
 
-/// <summary>ACK emission (PROTOCOL.md 6.5 step 1, 6.13), reassembly, stream and message mode (6.4, 6.10).</summary>
+/// <summary>ACK emission (docs/protocol/kcp.md §6.5 step 1, 6.13), reassembly, stream and message mode (6.4, 6.10).</summary>
 public class KcpReceiveTests
 {
     private static WireSegment Push(uint sn, params byte[] data) => Segment(KcpCommand.Push, sn: sn, ts: 100 + sn, data: data);

@@ -3,7 +3,7 @@ using static Kcptun.Tests.Kcp.KcpHarness;
 
 namespace Kcptun.Tests.Kcp;
 
-/// <summary>Fast retransmit, early retransmit, the fast-ack counting rule and the dead-link flag (PROTOCOL.md 6.5, 6.6).</summary>
+/// <summary>Fast retransmit, early retransmit, the fast-ack counting rule and the dead-link flag (docs/protocol/kcp.md §6.5, 6.6).</summary>
 public class KcpRetransmitTests
 {
     private static KcpHarness InFlight(int segments, int resend)

@@ -3,7 +3,7 @@ using static Kcptun.Tests.Kcp.KcpHarness;
 
 namespace Kcptun.Tests.Kcp;
 
-/// <summary>RTT/RTO per PROTOCOL.md 6.7 and the timeout back-off of 6.5 step 6.</summary>
+/// <summary>RTT/RTO per docs/protocol/kcp.md §6.7 and the timeout back-off of 6.5 step 6.</summary>
 public class KcpRtoTests
 {
     // An ACK whose ts lies rtt ms in the past gives one RTT sample, whether or not its sn is in flight.

@@ -3,7 +3,7 @@ using static Kcptun.Tests.Kcp.KcpHarness;
 
 namespace Kcptun.Tests.Kcp;
 
-/// <summary>Send/receive windows, window probing (PROTOCOL.md 6.9) and congestion control on and off (6.8).</summary>
+/// <summary>Send/receive windows, window probing (docs/protocol/kcp.md §6.9) and congestion control on and off (6.8).</summary>
 public class KcpWindowTests
 {
     [Fact]

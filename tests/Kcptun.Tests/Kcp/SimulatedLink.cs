@@ -72,7 +72,7 @@ public sealed class SimulatedLink
     /// <summary>Called after every event for both sides: the application's chance to write and read.</summary>
     public Action<SimulatedLink>? Application { get; set; }
 
-    /// <summary>Applies a kcptun mode (PROTOCOL.md 7.1) and stream mode to both sides.</summary>
+    /// <summary>Applies a kcptun mode (docs/protocol/kcp.md §7.1) and stream mode to both sides.</summary>
     public void Configure(string mode, int sendWindow, int receiveWindow, int mtu = 1350)
     {
         var (noDelay, interval, resend, nc) = mode switch

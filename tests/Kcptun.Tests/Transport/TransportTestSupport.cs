@@ -50,7 +50,7 @@ internal static class TransportTestSupport
         return data;
     }
 
-    /// <summary>A KCP segment: conv, cmd, frg, wnd, ts, sn, una, len, then the data (PROTOCOL.md section 6.1).</summary>
+    /// <summary>A KCP segment: conv, cmd, frg, wnd, ts, sn, una, len, then the data (docs/protocol/kcp.md §6.1).</summary>
     public static byte[] Segment(uint conversation, byte command, uint sequence, ReadOnlySpan<byte> data,
         uint una = 0, ushort window = 128, uint? length = null, byte fragment = 0)
     {

@@ -4,7 +4,7 @@ namespace Kcptun.Tests.Tunnel;
 
 public class HelpTextTests
 {
-    // Every option line of CLI.md sections 8.1 to 8.4 (Debian and latest help), as "names" column text.
+    // Every option line of docs/protocol/cli.md §8.1 to 8.4 (Debian and latest help), as "names" column text.
     private static readonly string[] s_clientFlags =
     [
         "--localaddr value, -l value", "--remoteaddr value, -r value", "--key value", "--crypt value", "--mode value",

@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Kcptun.Tests.Support;
 
 /// <summary>
-/// Finds and loads the Go-produced test vectors in ../shared/spec/vectors beside the repository. Shared by both test
-/// projects (compiled into each from tests/Shared).
+/// Loads the Go-produced test vectors of tests/vectors (see its README), which the test project copies next to its
+/// assembly. Shared by both test projects (compiled into each from tests/Shared).
 /// </summary>
 public static class Vectors
 {
@@ -21,17 +21,13 @@ public static class Vectors
 
     private static string Locate()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var directory = Path.Combine(AppContext.BaseDirectory, "vectors");
+        if (!File.Exists(Path.Combine(directory, "kdf.json")))
         {
-            foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "spec", "vectors"), Path.Combine(dir.FullName, "..", "shared", "spec", "vectors") })
-            {
-                if (File.Exists(Path.Combine(candidate, "kdf.json")))
-                {
-                    return Path.GetFullPath(candidate);
-                }
-            }
+            throw new DirectoryNotFoundException(
+                $"{directory} holds no vectors: the test project copies tests/vectors there (None Include=\"../vectors/**\")");
         }
 
-        throw new DirectoryNotFoundException("shared/spec/vectors not found above " + AppContext.BaseDirectory);
+        return directory;
     }
 }
