@@ -6,8 +6,9 @@ namespace Kcptun.Tunnel;
 /// <summary>
 /// The server side of the tunnel (PROTOCOL.md 10.4): for every transport connection (one KCP session) it detects or
 /// checks compression and smux version, runs an smux server session, and connects every stream the client opens to
-/// <see cref="ServerOptions.Target"/> (TCP or unix socket), copying both ways until either side ends. A target that is
-/// down closes only that stream; the server keeps serving.
+/// <see cref="ServerOptions.Target"/> (TCP or unix socket), copying both ways with half-close carried through
+/// (<see cref="StreamPipe"/>). A target that is down or silent (10 s dial timeout) closes only that stream; the server
+/// keeps serving.
 /// </summary>
 public sealed class TunnelServer : IAsyncDisposable
 {
