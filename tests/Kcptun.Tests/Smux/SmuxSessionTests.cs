@@ -117,6 +117,9 @@ public class SmuxSessionTests
         { "0103050000000000", "Nop frame with length 5" },
         { "01000a0005000000", "Syn frame with length 10" },
         { "0104ffff03000000", "UPD frame with length 65535" },
+        { "0101010003000000", "Fin frame with length 1" },
+        { "0104040003000000", "UPD frame with length 4" },
+        { "0104000003000000", "UPD frame with length 0" },
     };
 
     [Theory]
