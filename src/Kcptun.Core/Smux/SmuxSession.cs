@@ -92,6 +92,12 @@ public sealed partial class SmuxSession : IAsyncDisposable
     /// <summary>Completes (never faults) when the session has closed, its loops have ended and the connection is disposed.</summary>
     public Task Closed => _closed.Task;
 
+    /// <summary>
+    /// Cancelled as soon as the session starts closing (any reason). A half-closed stream may have nobody reading or
+    /// writing it, so its users watch this to let go of it when the session dies.
+    /// </summary>
+    public CancellationToken Closing => _shutdown.Token;
+
     /// <summary>Why the session closed: null while open and after a local <see cref="DisposeAsync"/>.</summary>
     public Exception? CloseReason => _isClosed ? Volatile.Read(ref _closeReason) : null;
 

@@ -137,7 +137,10 @@ public sealed class TunnelServer : IAsyncDisposable
         var streamText = $"{remoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {streamText} out: {_options.Target}");
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
-        var error = await StreamPipe.RunAsync(target, tunnel, TimeSpan.FromSeconds(_options.CloseWait), cancellationToken).ConfigureAwait(false);
+        // The session's end must end this stream even while no direction reads it (half-closed, waiting).
+        using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
+        var error = await StreamPipe.RunAsync(target, tunnel, TimeSpan.FromSeconds(_options.CloseWait), scope.Token).ConfigureAwait(false);
+        error ??= stream.Session.CloseReason;
         if (error is SmuxProtocolException)
         {
             _log.Write($"smux {error.Message} in: {streamText} out: {_options.Target}");

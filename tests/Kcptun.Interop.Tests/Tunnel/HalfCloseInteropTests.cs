@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Interop.Tests.Support;
+using Kcptun.Tests.Support;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Interop.Tests.Tunnel;

@@ -4,13 +4,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 
-namespace Kcptun.Interop.Tests.Tunnel;
+namespace Kcptun.Tests.Support;
 
 /// <summary>
 /// A tunnel target that answers only once the request has ended, as an HTTP/1.0 server or <c>nc -N</c>'s peer does: it
 /// reads until end of stream, then sends <see cref="AnswerFor"/> the request and ends its side, at once (the "answer
 /// right after the FIN" case of PROTOCOL.md 8.4) or after a pause. Loopback, port 0; every connection is awaited on
-/// dispose.
+/// dispose. Shared by both test projects.
 /// </summary>
 internal sealed class AnswerAfterEofTarget : IAsyncDisposable
 {
