@@ -72,6 +72,11 @@ public sealed partial class SmuxSession
             }
 
             ObjectDisposedException.ThrowIf(stream.IsDisposed, stream);
+            if (stream.IsWriteClosed)
+            {
+                throw SmuxStream.WriteClosedException();
+            }
+
             operation.Prepare(data);
             _data.Enqueue(new DataEntry(stream, operation.Version, Fin: false));
         }
@@ -80,15 +85,20 @@ public sealed partial class SmuxSession
         return operation.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Fails the stream's pending write and queues its FIN; false when the session is already closed.</summary>
-    internal bool TryEnqueueFin(SmuxStream stream)
+    /// <summary>
+    /// Fails the stream's pending write and queues its FIN in data order, behind the frames already in the batch;
+    /// false when the session is already closed.
+    /// </summary>
+    internal bool TryEnqueueFin(SmuxStream stream, bool disposing)
     {
         lock (_sendLock)
         {
             var operation = stream.WriteOperation;
             if (operation.State == SmuxWriteState.Queued)
             {
-                operation.Complete(new ObjectDisposedException(nameof(SmuxStream), "The stream was closed during the write."));
+                operation.Complete(disposing
+                    ? new ObjectDisposedException(nameof(SmuxStream), "The stream was closed during the write.")
+                    : SmuxStream.WriteClosedException());
             }
 
             if (_isClosed)

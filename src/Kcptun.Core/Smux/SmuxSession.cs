@@ -92,6 +92,12 @@ public sealed partial class SmuxSession : IAsyncDisposable
     /// <summary>Completes (never faults) when the session has closed, its loops have ended and the connection is disposed.</summary>
     public Task Closed => _closed.Task;
 
+    /// <summary>
+    /// Cancelled as soon as the session starts closing (any reason). A half-closed stream may have nobody reading or
+    /// writing it, so its users watch this to let go of it when the session dies.
+    /// </summary>
+    public CancellationToken Closing => _shutdown.Token;
+
     /// <summary>Why the session closed: null while open and after a local <see cref="DisposeAsync"/>.</summary>
     public Exception? CloseReason => _isClosed ? Volatile.Read(ref _closeReason) : null;
 
@@ -191,22 +197,40 @@ public sealed partial class SmuxSession : IAsyncDisposable
         };
     }
 
-    /// <summary>True when the session closed because of an error rather than a local dispose.</summary>
-    internal bool ClosedByError => _isClosed && Volatile.Read(ref _closeReason) is not null;
-
     /// <summary>Forgets a stream the application closed and returns its unread bytes to the receive budget.</summary>
     internal void RemoveStream(SmuxStream stream)
     {
         int unread;
         lock (_streamsLock)
         {
-            _streams.Remove(stream.Id);
+            ForgetLocked(stream);
             unread = stream.DiscardReceived();
         }
 
         if (unread > 0)
         {
             ReturnBudget(unread);
+        }
+    }
+
+    /// <summary>
+    /// Forgets a stream whose FIN has gone both ways: later frames for its id are dropped, but its buffered data stays
+    /// readable (and keeps its share of the budget) until the application reads it or disposes the stream.
+    /// </summary>
+    internal void ForgetStream(SmuxStream stream)
+    {
+        lock (_streamsLock)
+        {
+            ForgetLocked(stream);
+        }
+    }
+
+    private void ForgetLocked(SmuxStream stream)
+    {
+        // Only this very stream: a hostile peer may have reused its id with a new SYN after it was forgotten.
+        if (_streams.TryGetValue(stream.Id, out var registered) && ReferenceEquals(registered, stream))
+        {
+            _streams.Remove(stream.Id);
         }
     }
 

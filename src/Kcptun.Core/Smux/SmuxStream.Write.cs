@@ -60,12 +60,14 @@ public sealed partial class SmuxStream
     /// completes once the session has taken every byte into its send batch (the batch being written to the connection
     /// is the back-pressure). Version 2 also waits while the peer's window is used up.
     /// </summary>
-    /// <exception cref="SmuxException">The session closed, the peer sent FIN while the window was exhausted
-    /// (version 2), or the peer claims to have consumed more than was sent.</exception>
+    /// <exception cref="SmuxException">The session closed, or the peer claims to have consumed more than was sent
+    /// (version 2).</exception>
+    /// <exception cref="IOException">The stream was closed for writing (<see cref="CloseWrite"/>).</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        ThrowIfWriteClosed();
         cancellationToken.ThrowIfCancellationRequested();
         if (buffer.IsEmpty)
         {
@@ -110,17 +112,14 @@ public sealed partial class SmuxStream
                 }
 
                 ObjectDisposedException.ThrowIf(IsDisposed, this);
+                ThrowIfWriteClosed();
                 if (_sessionClosed || _session.IsClosed)
                 {
                     throw _session.CreateClosedException();
                 }
 
-                if (_finReceived)
-                {
-                    // No UPD can come any more.
-                    throw new SmuxException("smux: the peer closed the stream while its window was full");
-                }
-
+                // A FIN from the peer does not end the wait: it only finished writing and still reads and sends UPD
+                // (smux 1.5.57). A peer that took its FIN for a full close never will; the session's end frees us.
                 await _windowSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -138,8 +137,19 @@ public sealed partial class SmuxStream
         _windowSignal.Set();
     }
 
+    /// <summary>The error of a write after <see cref="CloseWrite"/>.</summary>
+    internal static IOException WriteClosedException() => new("smux: the stream is closed for writing");
+
     /// <summary>Send loop: this stream's FIN is on the connection (or will never be).</summary>
     internal void OnFinWritten() => Volatile.Read(ref _finCompletion)?.TrySetResult();
+
+    private void ThrowIfWriteClosed()
+    {
+        if (_writeClosed)
+        {
+            throw WriteClosedException();
+        }
+    }
 
     private void WriteSynchronously(ReadOnlyMemory<byte> buffer)
     {

@@ -4,13 +4,18 @@ using System.Runtime.CompilerServices;
 namespace Kcptun.Smux;
 
 /// <summary>
-/// One multiplexed stream of a <see cref="SmuxSession"/>. Reads return data in order and then 0 once the peer sent
-/// FIN; there is no half-close: <see cref="Stream.Dispose()"/> sends FIN and forgets the stream at once (smux 1.5.16).
-/// One read and one write may run at the same time; two reads (or two writes) may not.
+/// One multiplexed stream of a <see cref="SmuxSession"/>, with TCP-like half-close as smux 1.5.57 has it
+/// (docs/protocol/smux.md §8.4). A FIN from the peer means "the peer finished writing": reads return every buffered byte, then
+/// 0, and the stream stays writable (version 2 still within the peer's window). <see cref="CloseWrite"/> sends our FIN
+/// behind the data already written and keeps the stream readable. Once FIN has gone both ways the session forgets the
+/// stream (data still buffered stays readable); <see cref="Stream.Dispose()"/> is the full close: it sends FIN unless
+/// one was sent, drops unread data and forgets the stream at once. A peer that treats FIN as a full close (smux 1.5.16
+/// and 1.5.52) just never writes after its FIN. One read and one write may run at the same time; two reads (or two
+/// writes) may not.
 /// <see cref="Stream.ReadTimeout"/> and <see cref="Stream.WriteTimeout"/> apply to the synchronous calls
 /// (<see cref="TimeoutException"/>); asynchronous calls take a <see cref="CancellationToken"/>.
 /// </summary>
-public sealed partial class SmuxStream : DuplexStream
+public sealed partial class SmuxStream : DuplexStream, IHalfClosable
 {
     /// <summary>smux's initial guess of the peer's version 2 window before its first UPD.</summary>
     public const int InitialPeerWindow = 262144;
@@ -22,7 +27,8 @@ public sealed partial class SmuxStream : DuplexStream
     private uint _bytesRead;
     private uint _readSinceUpdate;
     private uint _announcedConsumed;
-    private volatile bool _finReceived;
+    private volatile bool _finReceived; // written under _receiveLock, with _writeClosed
+    private volatile bool _writeClosed;
     private volatile bool _sessionClosed;
     private int _disposed;
     private int _readTimeout = Timeout.Infinite;
@@ -43,11 +49,14 @@ public sealed partial class SmuxStream : DuplexStream
     /// <summary>True once the peer has sent FIN (reads end after the buffered data).</summary>
     public bool IsRemoteClosed => _finReceived;
 
+    /// <summary>True once our FIN is queued (<see cref="CloseWrite"/> or dispose): writes fail from then on.</summary>
+    public bool IsWriteClosed => _writeClosed;
+
     /// <inheritdoc/>
     public override bool CanRead => !IsDisposed;
 
     /// <inheritdoc/>
-    public override bool CanWrite => !IsDisposed;
+    public override bool CanWrite => !IsDisposed && !_writeClosed;
 
     /// <inheritdoc/>
     public override bool CanTimeout => true;
@@ -161,13 +170,27 @@ public sealed partial class SmuxStream : DuplexStream
     public override Task FlushAsync(CancellationToken cancellationToken) =>
         cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
 
-    /// <summary>Sends FIN and waits until it has been written to the connection (or the session closed).</summary>
+    /// <summary>
+    /// Half-close: queues FIN behind every byte written so far and returns at once. Later writes fail (a write still
+    /// pending is failed); reading goes on until the peer's FIN. Idempotent; after a dispose it does nothing.
+    /// </summary>
+    public void CloseWrite()
+    {
+        if (!IsDisposed)
+        {
+            QueueFinOnce(disposing: false);
+        }
+    }
+
+    /// <summary>
+    /// Full close: sends FIN unless <see cref="CloseWrite"/> did, drops unread data, and waits until our FIN has been
+    /// written to the connection (or the session closed).
+    /// </summary>
     public override async ValueTask DisposeAsync()
     {
-        var finWritten = CloseLocally(waitForFin: true);
-        if (finWritten is not null)
+        if (CloseLocally() && Volatile.Read(ref _finCompletion) is { } finWritten)
         {
-            await finWritten.ConfigureAwait(false);
+            await finWritten.Task.ConfigureAwait(false);
         }
 
         await base.DisposeAsync().ConfigureAwait(false);
@@ -176,7 +199,7 @@ public sealed partial class SmuxStream : DuplexStream
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        CloseLocally(waitForFin: false);
+        CloseLocally();
         base.Dispose(disposing);
     }
 
@@ -200,11 +223,26 @@ public sealed partial class SmuxStream : DuplexStream
         }
     }
 
+    /// <summary>Receive loop: the peer has finished writing. A repeated FIN (a 20260314 peer may send two) is ignored.</summary>
     internal void OnFinReceived()
     {
-        _finReceived = true;
+        bool bothWays;
+        lock (_receiveLock)
+        {
+            if (_finReceived)
+            {
+                return;
+            }
+
+            _finReceived = true;
+            bothWays = _writeClosed;
+        }
+
         _readSignal.Set();
-        _windowSignal.Set();
+        if (bothWays)
+        {
+            _session.ForgetStream(this);
+        }
     }
 
     internal void OnSessionClosed()
@@ -273,12 +311,9 @@ public sealed partial class SmuxStream : DuplexStream
 
         if (sessionClosed)
         {
-            if (_session.ClosedByError)
-            {
-                throw _session.CreateClosedException();
-            }
-
-            return 0;
+            // The stream did not end, it was cut: an error, so a half-closing copy loop does not take it for the
+            // peer's FIN and wait on the other direction (a session disposed locally says "smux: session closed").
+            throw _session.CreateClosedException();
         }
 
         return -1;
@@ -298,30 +333,46 @@ public sealed partial class SmuxStream : DuplexStream
         }
     }
 
-    /// <summary>Marks the stream closed once; returns the FIN completion to await, if any.</summary>
-    private Task? CloseLocally(bool waitForFin)
+    /// <summary>Marks the stream closed once; true for the call that did.</summary>
+    private bool CloseLocally()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            return null;
+            return false;
         }
 
-        Task? finWritten = null;
-        if (waitForFin)
+        QueueFinOnce(disposing: true);
+        _session.RemoveStream(this);
+        _readSignal.Set();
+        _windowSignal.Set();
+        return true;
+    }
+
+    /// <summary>Queues this stream's one FIN (from <see cref="CloseWrite"/> or dispose, whichever comes first).</summary>
+    private void QueueFinOnce(bool disposing)
+    {
+        bool bothWays;
+        lock (_receiveLock)
         {
-            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _finCompletion, completion);
-            finWritten = completion.Task;
+            if (_writeClosed)
+            {
+                return;
+            }
+
+            _writeClosed = true;
+            bothWays = _finReceived;
         }
 
-        if (!_session.TryEnqueueFin(this))
+        Volatile.Write(ref _finCompletion, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_session.TryEnqueueFin(this, disposing))
         {
             OnFinWritten();
         }
 
-        _session.RemoveStream(this);
-        _readSignal.Set();
-        _windowSignal.Set();
-        return finWritten;
+        _windowSignal.Set(); // a writer waiting for window gives up now
+        if (bothWays && !disposing)
+        {
+            _session.ForgetStream(this);
+        }
     }
 }

@@ -221,7 +221,10 @@ public sealed class TunnelClient : IAsyncDisposable
         var streamText = $"{slot.RemoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {peer} out: {streamText}");
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
-        var error = await StreamPipe.RunAsync(local, tunnel, TimeSpan.FromSeconds(_options.CloseWait), cancellationToken).ConfigureAwait(false);
+        // The session's end must end this connection even while no direction reads the stream (half-closed, waiting).
+        using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
+        var error = await StreamPipe.RunAsync(local, tunnel, TimeSpan.FromSeconds(_options.CloseWait), scope.Token).ConfigureAwait(false);
+        error ??= stream.Session.CloseReason;
         if (error is SmuxProtocolException)
         {
             _log.Write($"smux {error.Message} in: {peer} out: {streamText}");

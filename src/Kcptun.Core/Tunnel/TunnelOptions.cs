@@ -95,8 +95,10 @@ public abstract record TunnelOptions
     public int RateLimit { get; init; }
 
     /// <summary>
-    /// <c>--closewait</c> (latest): seconds to wait after one direction of a tunnelled connection ended before closing
-    /// both. Default 0 on both sides, which is Debian's behaviour (latest's server defaults to 30).
+    /// <c>--closewait</c> (latest): seconds each direction of a tunnelled connection waits, after its source ended,
+    /// before half-closing its destination (FIN on the stream, shutdown of the socket's write side), as kcptun 20260314
+    /// does. Default 0 on both sides: the end of a request reaches the target at once (20260314's server defaults to
+    /// 30, which holds the target's end-of-stream back by 30 s; f788cbb's 30 held the whole teardown).
     /// </summary>
     public int CloseWait { get; init; }
 

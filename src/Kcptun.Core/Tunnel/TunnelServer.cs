@@ -6,8 +6,9 @@ namespace Kcptun.Tunnel;
 /// <summary>
 /// The server side of the tunnel (docs/protocol/programs.md §10.4): for every transport connection (one KCP session) it detects or
 /// checks compression and smux version, runs an smux server session, and connects every stream the client opens to
-/// <see cref="ServerOptions.Target"/> (TCP or unix socket), copying both ways until either side ends. A target that is
-/// down closes only that stream; the server keeps serving.
+/// <see cref="ServerOptions.Target"/> (TCP or unix socket), copying both ways with half-close carried through
+/// (<see cref="StreamPipe"/>). A target that is down or silent (10 s dial timeout) closes only that stream; the server
+/// keeps serving.
 /// </summary>
 public sealed class TunnelServer : IAsyncDisposable
 {
@@ -136,7 +137,10 @@ public sealed class TunnelServer : IAsyncDisposable
         var streamText = $"{remoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {streamText} out: {_options.Target}");
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
-        var error = await StreamPipe.RunAsync(target, tunnel, TimeSpan.FromSeconds(_options.CloseWait), cancellationToken).ConfigureAwait(false);
+        // The session's end must end this stream even while no direction reads it (half-closed, waiting).
+        using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
+        var error = await StreamPipe.RunAsync(target, tunnel, TimeSpan.FromSeconds(_options.CloseWait), scope.Token).ConfigureAwait(false);
+        error ??= stream.Session.CloseReason;
         if (error is SmuxProtocolException)
         {
             _log.Write($"smux {error.Message} in: {streamText} out: {_options.Target}");

@@ -117,6 +117,9 @@ public class SmuxSessionTests
         { "0103050000000000", "Nop frame with length 5" },
         { "01000a0005000000", "Syn frame with length 10" },
         { "0104ffff03000000", "UPD frame with length 65535" },
+        { "0101010003000000", "Fin frame with length 1" },
+        { "0104040003000000", "UPD frame with length 4" },
+        { "0104000003000000", "UPD frame with length 0" },
     };
 
     [Theory]
@@ -229,7 +232,7 @@ public class SmuxSessionTests
 
         Assert.True(client.IsClosed);
         Assert.Null(client.CloseReason);
-        Assert.Equal(0, await pendingRead.WaitAsync(Hard));
+        Assert.Equal("smux: session closed", (await Assert.ThrowsAsync<SmuxException>(() => pendingRead.WaitAsync(Hard))).Message);
         Assert.Equal("smux: session closed", (await Assert.ThrowsAsync<SmuxException>(() => pendingAccept.WaitAsync(Hard))).Message);
         await Assert.ThrowsAsync<SmuxException>(() => stream.WriteAsync(new byte[1]).AsTask());
         await Assert.ThrowsAsync<SmuxException>(() => client.OpenStreamAsync().AsTask());
@@ -281,7 +284,7 @@ public class SmuxSessionTests
     }
 
     [Fact]
-    public async Task V2_writer_waits_for_the_window_and_fails_on_fin()
+    public async Task V2_writer_waits_for_the_window_and_dispose_fails_it()
     {
         var (a, raw) = DuplexPipeStream.CreatePair(record: true, pauseThreshold: 1 << 22);
         await using var client = new SmuxSession(a, Quiet with { Version = 2 }, isClient: true);
@@ -297,12 +300,15 @@ public class SmuxSessionTests
         await write.WaitAsync(Hard);
         Assert.Equal(window + 1000, PushedBytes(a));
 
-        // Now the window is used up again (1000 in flight of 262144 would not be); fill it, then FIN.
+        // Now the window is used up again (1000 in flight of 262144 would not be); fill it, then a FIN, which does
+        // not end the wait (the peer only finished writing, SmuxHalfCloseTests), and then the session's end, which does.
         var second = stream.WriteAsync(new byte[window]).AsTask();
         await SmuxFrames.WaitUntilAsync(() => PushedBytes(a) == 2 * window, "the window to fill");
         await raw.WriteAsync(Vectors.Hex("0201000003000000"));
-        var error = await Assert.ThrowsAsync<SmuxException>(() => second.WaitAsync(Hard));
-        Assert.Contains("window", error.Message, StringComparison.Ordinal);
+        await SmuxFrames.WaitUntilAsync(() => stream.IsRemoteClosed, "the FIN");
+        Assert.False(second.IsCompleted);
+        await client.DisposeAsync();
+        await Assert.ThrowsAsync<SmuxException>(() => second.WaitAsync(Hard));
     }
 
     [Fact]

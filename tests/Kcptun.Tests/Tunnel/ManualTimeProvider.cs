@@ -27,6 +27,18 @@ internal sealed class ManualTimeProvider : TimeProvider
         return timer;
     }
 
+    /// <summary>Timers waiting to fire (tests wait for one to exist before they move the clock).</summary>
+    public int ArmedTimers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count(t => t.Due is not null);
+            }
+        }
+    }
+
     /// <summary>Moves the clock forward, firing every timer that comes due on the way, in order.</summary>
     public void Advance(TimeSpan by)
     {

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Tunnel;
 
@@ -8,7 +9,7 @@ public class StreamPipeTests
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task Copies_both_ways_and_closes_both_when_one_side_ends()
+    public async Task Copies_both_ways_and_carries_each_end_separately()
     {
         using var app = await SocketPair.CreateAsync();    // app.Left = the application, app.Right = our local end
         using var peer = await SocketPair.CreateAsync();   // peer.Left = our tunnel end, peer.Right = the far side
@@ -22,9 +23,16 @@ public class StreamPipeTests
         Assert.Equal(down, await ReadExactly(app.Left, down.Length));
         await Task.WhenAll(writeUp, writeDown).WaitAsync(s_timeout);
 
-        app.Left.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send); // the application is done
+        app.Left.Socket.Shutdown(SocketShutdown.Send); // the application is done sending
+        Assert.Equal(0, await peer.Right.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout)); // far side sees the end
+        Assert.False(pipe.IsCompleted);
+        var late = RandomNumberGenerator.GetBytes(70_000);
+        await peer.Right.WriteAsync(late); // ... and still answers
+        Assert.Equal(late, await ReadExactly(app.Left, late.Length));
+
+        peer.Right.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await app.Left.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout));
         Assert.Null(await pipe.WaitAsync(s_timeout));
-        Assert.Equal(0, await peer.Right.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout)); // far side sees the close
     }
 
     [Fact]
@@ -57,33 +65,68 @@ public class StreamPipeTests
         Assert.Equal(StreamPipe.BufferSize + 10, await Drain(app.Left, StreamPipe.BufferSize + 10));
 
         tunnel.Feed(null); // end of stream
+        app.Left.Socket.Shutdown(SocketShutdown.Send);
         Assert.Null(await pipe.WaitAsync(s_timeout));
     }
 
     [Fact]
-    public async Task Without_close_wait_late_data_is_dropped_like_Debian()
+    public async Task Close_wait_holds_each_half_close_back_on_its_own_clock()
     {
         using var app = await SocketPair.CreateAsync();
         using var peer = await SocketPair.CreateAsync();
-        var pipe = StreamPipe.RunAsync(app.Right, peer.Left, TimeSpan.Zero, CancellationToken.None);
-        app.Left.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
-        Assert.Equal(0, await peer.Right.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout));
-        await pipe.WaitAsync(s_timeout);
-        Assert.Equal(0, await app.Left.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout));
-    }
+        var clock = new ManualTimeProvider();
+        var pipe = StreamPipe.RunAsync(app.Right, peer.Left, TimeSpan.FromSeconds(3), CancellationToken.None, clock);
+        app.Left.Socket.Shutdown(SocketShutdown.Send); // request sent, now waiting for the answer
+        var farEnd = peer.Right.ReadAsync(new byte[1]).AsTask();
+        await WaitForTimer(clock);
+        clock.Advance(TimeSpan.FromSeconds(2.9));
+        await Task.Delay(100);
+        Assert.False(farEnd.IsCompleted); // closewait not over yet
+        clock.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal(0, await farEnd.WaitAsync(s_timeout));
 
-    [Fact]
-    public async Task Close_wait_lets_the_other_direction_finish()
-    {
-        using var app = await SocketPair.CreateAsync();
-        using var peer = await SocketPair.CreateAsync();
-        var pipe = StreamPipe.RunAsync(app.Right, peer.Left, TimeSpan.FromSeconds(15), CancellationToken.None);
-        app.Left.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send); // request sent, now waiting for the answer
         var answer = RandomNumberGenerator.GetBytes(50_000);
         await peer.Right.WriteAsync(answer);
-        peer.Right.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        peer.Right.Socket.Shutdown(SocketShutdown.Send);
         Assert.Equal(answer, await ReadExactly(app.Left, answer.Length));
+        var appEnd = app.Left.ReadAsync(new byte[1]).AsTask();
+        await WaitForTimer(clock);
+        Assert.False(appEnd.IsCompleted); // the answer's direction waits its own closewait
+        clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(0, await appEnd.WaitAsync(s_timeout));
         Assert.Null(await pipe.WaitAsync(s_timeout));
+    }
+
+    [Fact]
+    public async Task An_error_tears_both_ends_down_at_once_whatever_the_close_wait()
+    {
+        using var app = await SocketPair.CreateAsync();
+        using var peer = await SocketPair.CreateAsync();
+        var pipe = StreamPipe.RunAsync(app.Right, peer.Left, TimeSpan.FromDays(1), CancellationToken.None);
+        await app.Left.WriteAsync("partial"u8.ToArray());
+        Assert.Equal("partial"u8.ToArray(), await ReadExactly(peer.Right, 7));
+        app.Left.Socket.LingerState = new LingerOption(true, 0);
+        app.Left.Socket.Close(); // RST: the application's connection broke
+
+        Assert.NotNull(await pipe.WaitAsync(s_timeout));
+        Assert.Equal(0, await peer.Right.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout));
+    }
+
+    [Fact]
+    public async Task A_stream_without_half_close_is_closed_fully_and_the_other_way_still_ends_cleanly()
+    {
+        // QPP's wrapper has none: 20260314 closes the stream when the direction into it ends (docs/protocol/smux.md §8.4).
+        using var app = await SocketPair.CreateAsync();
+        using var peer = await SocketPair.CreateAsync();
+        var tunnel = new ForwardingStream(peer.Left);
+        var pipe = StreamPipe.RunAsync(app.Right, tunnel, TimeSpan.Zero, CancellationToken.None);
+        await app.Left.WriteAsync("request"u8.ToArray());
+        app.Left.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal("request"u8.ToArray(), await ReadExactly(peer.Right, 7));
+        Assert.Equal(0, await peer.Right.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout));
+        Assert.Null(await pipe.WaitAsync(s_timeout));
+        Assert.True(tunnel.IsDisposed);
+        Assert.Equal(0, await app.Left.ReadAsync(new byte[1]).AsTask().WaitAsync(s_timeout)); // the application sees the end
     }
 
     [Fact]
@@ -100,6 +143,16 @@ public class StreamPipeTests
         Assert.Equal("o world"u8.ToArray(), rest);
         await replay.WriteAsync("x"u8.ToArray());
         Assert.Equal((byte)'x', (await ReadExactly(pair.Right, 1))[0]);
+    }
+
+    private static async Task WaitForTimer(ManualTimeProvider clock)
+    {
+        var deadline = Environment.TickCount64 + (long)s_timeout.TotalMilliseconds;
+        while (clock.ArmedTimers == 0)
+        {
+            Assert.True(Environment.TickCount64 < deadline, "no closewait timer was armed");
+            await Task.Delay(5);
+        }
     }
 
     internal static async Task<byte[]> ReadExactly(Stream stream, int count)
@@ -189,6 +242,35 @@ public class StreamPipeTests
 
         public override void Flush()
         {
+        }
+    }
+
+    /// <summary>A plain wrapper with no half-close, as QPP's.</summary>
+    private sealed class ForwardingStream(Stream inner) : Kcptun.IO.DuplexStream
+    {
+        public bool IsDisposed { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            IsDisposed = true;
+            inner.Dispose();
+            base.Dispose(disposing);
         }
     }
 
