@@ -1,4 +1,5 @@
 using Kcptun.IO;
+using Kcptun.Threading;
 using System.Net;
 using System.Net.Sockets;
 using Kcptun.Crypto;
