@@ -145,7 +145,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         }
 
         session.InputPayload(payload);
-        KcpScheduler.Shared.Schedule(session);
+        session.StartUpdates();
         if (!_accepts.Writer.TryWrite(session))
         {
             // Only when the listener closed meanwhile (the backlog was checked above and this is the only writer).

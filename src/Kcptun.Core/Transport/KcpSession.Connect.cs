@@ -40,7 +40,7 @@ public sealed partial class KcpSession : IDatagramReceiver
         }
 
         datagrams.StartReceiving(session);
-        KcpScheduler.Shared.Schedule(session);
+        session.StartUpdates();
         return session;
     }
 

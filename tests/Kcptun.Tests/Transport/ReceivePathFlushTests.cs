@@ -15,34 +15,14 @@ public sealed class ReceivePathFlushTests
     private const uint Conversation = 0x0bad_cafe;
     private const byte Ack = 82;
 
-    /// <summary>Holds the shared scheduler's thread inside its update until released.</summary>
-    private sealed class Blocker : IScheduledUpdate, IDisposable
-    {
-        private readonly ManualResetEventSlim _release = new();
-
-        public ManualResetEventSlim Entered { get; } = new();
-
-        public long RunUpdate()
-        {
-            Entered.Set();
-            _release.Wait(TransportTestSupport.Timeout);
-            return -1;
-        }
-
-        public void Release() => _release.Set();
-
-        public void Dispose()
-        {
-            _release.Set();
-            Entered.Dispose();
-        }
-    }
-
     [Fact]
     public async Task Acks_leave_from_the_receive_path_while_the_scheduler_thread_is_stalled()
     {
         CancellationToken ct = TimeoutToken();
-        await using var listener = KcpListener.Start(new IPEndPoint(IPAddress.Loopback, 0), Options());
+        // A scheduler nobody steps: the session's periodic flush never runs on its own, as when the scheduler
+        // thread waits for a CPU.
+        var stalled = new KcpScheduler(KcpClock.System);
+        await using var listener = KcpListener.Start(new IPEndPoint(IPAddress.Loopback, 0), Options() with { Scheduler = stalled });
         using var peer = RawPeer();
         var target = LoopbackPort(listener.LocalEndPoint);
         uint sequence = 0;
@@ -50,30 +30,20 @@ public sealed class ReceivePathFlushTests
         await using KcpSession session = await listener.AcceptAsync(ct);
         var opened = new byte[4];
         await ReadExactlyAsync(session, opened, ct);
+        Assert.Equal(1, stalled.Count);
+        Drain(peer);
 
-        using var blocker = new Blocker();
-        KcpScheduler.Shared.Schedule(blocker);
-        try
+        // The scheduler cannot flush: an ACK can only come from the receive path, once the interval is due.
+        var buffer = new byte[2048];
+        var acked = false;
+        for (var attempt = 0; attempt < 100 && !acked; attempt++)
         {
-            Assert.True(blocker.Entered.Wait(TransportTestSupport.Timeout), "the scheduler never ran the blocker");
-            Drain(peer);
-
-            // The scheduler cannot flush now: an ACK can only come from the receive path, once the interval is due.
-            var buffer = new byte[2048];
-            var acked = false;
-            for (var attempt = 0; attempt < 100 && !acked; attempt++)
-            {
-                peer.SendTo(SealNone(Segment(Conversation, Push, sequence++, "x"u8)), target);
-                acked = peer.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead)
-                    && IsAck(buffer.AsSpan(0, peer.Receive(buffer)));
-            }
-
-            Assert.True(acked, "no ACK while the scheduler thread was held");
+            peer.SendTo(SealNone(Segment(Conversation, Push, sequence++, "x"u8)), target);
+            acked = peer.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead)
+                && IsAck(buffer.AsSpan(0, peer.Receive(buffer)));
         }
-        finally
-        {
-            blocker.Release();
-        }
+
+        Assert.True(acked, "no ACK while the scheduler did not run");
     }
 
     private static void Drain(Socket socket)
