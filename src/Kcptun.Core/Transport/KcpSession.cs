@@ -28,7 +28,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private readonly KcpScheduler _scheduler;
     private readonly PacketPipeline _pipeline;
     private readonly PacketProtection _protection;
-    private readonly DatagramSocket _socket;
+    private readonly IDatagramTransport _transport;
     private readonly KcpListener? _listener;
     private readonly bool _ackNoDelay;
     private readonly Action<string>? _log;
@@ -44,11 +44,11 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private int _sendErrorLogged;
     private Exception? _transportError;
 
-    internal KcpSession(uint conversation, DatagramSocket socket, SocketAddress remoteAddress, EndPoint remoteEndPoint,
+    internal KcpSession(uint conversation, IDatagramTransport transport, SocketAddress remoteAddress, EndPoint remoteEndPoint,
         KcpSessionOptions options, KcpListener? listener)
     {
         Conversation = conversation;
-        _socket = socket;
+        _transport = transport;
         RemoteAddress = remoteAddress;
         RemoteEndPoint = remoteEndPoint;
         _listener = listener;
@@ -91,7 +91,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     public EndPoint RemoteEndPoint { get; }
 
     /// <summary>The local address of the UDP socket (shared with the listener for an accepted session).</summary>
-    public EndPoint LocalEndPoint => _socket.LocalEndPoint;
+    public EndPoint LocalEndPoint => _transport.LocalEndPoint;
 
     /// <summary>This session's counters; every increment also goes to <see cref="SnmpCounters.Global"/>.</summary>
     public SnmpCounters Counters { get; } = new();
@@ -285,7 +285,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             return;
         }
 
-        int sent = _socket.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
+        int sent = _transport.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
         SnmpCounters global = SnmpCounters.Global;
         TransportCounters.Add(ref Counters.OutPkts, ref global.OutPkts, sent);
         TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, bytes);
@@ -297,7 +297,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
     private void SendNow(ReadOnlySpan<byte> datagram)
     {
-        if (_socket.TrySend(datagram, RemoteAddress, out SocketError error))
+        if (_transport.TrySend(datagram, RemoteAddress, out SocketError error))
         {
             SnmpCounters global = SnmpCounters.Global;
             TransportCounters.Increment(ref Counters.OutPkts, ref global.OutPkts);
@@ -361,7 +361,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         _writable.Set();
         if (_listener is null)
         {
-            _socket.Dispose();
+            _transport.Dispose();
         }
         else
         {
