@@ -321,28 +321,4 @@ public sealed class BatchDatagramTests
         Assert.True(client.Counters.OutBytes > data.Length);
         server.Dispose();
     }
-
-    [Fact]
-    public async Task Closed_sessions_hold_no_segment_buffers()
-    {
-        KcpSessionOptions options = Options();
-        await using KcpListener listener = KcpListener.Start(new IPEndPoint(IPAddress.Loopback, 0), options);
-        KcpSession client = await KcpSession.ConnectAsync(LoopbackPort(listener.LocalEndPoint), options, _ct);
-        byte[] data = RandomBytes(200_000, seed: 9);
-        await client.WriteAsync(data, _ct);
-        KcpSession server = await listener.AcceptAsync(_ct);
-        var echo = new byte[data.Length];
-        await ReadExactlyAsync(server, echo, _ct);
-
-        // After a transfer both control blocks keep pooled buffers (and possibly unacknowledged segments).
-        Assert.True(client.HeldSegmentBuffers > 0);
-        Assert.True(server.HeldSegmentBuffers > 0);
-
-        await client.DisposeAsync();
-        server.Dispose();
-
-        Assert.Equal(0, client.HeldSegmentBuffers);
-        Assert.Equal(0, server.HeldSegmentBuffers);
-        Assert.Equal(0, await server.ReadAsync(new byte[16], _ct));
-    }
 }

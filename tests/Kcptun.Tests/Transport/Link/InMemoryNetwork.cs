@@ -64,6 +64,28 @@ internal sealed class InMemoryNetwork
     /// <summary>Datagrams to an address nobody holds (closed, or never bound).</summary>
     public long Unroutable { get; private set; }
 
+    /// <summary>Datagrams sent and not yet delivered (or found unroutable).</summary>
+    public int InFlightCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
+
+    /// <summary>Steps until every datagram sent so far (and every one those caused, such as ACKs) has arrived.</summary>
+    public void Settle(TimeSpan? limit = null) => RunUntil(() => InFlightCount == 0, limit);
+
+    /// <summary>Runs <paramref name="duration"/> of fake time on this thread.</summary>
+    public void RunFor(TimeSpan duration)
+    {
+        TimeSpan end = Elapsed + duration;
+        RunUntil(() => Elapsed >= end, duration + TimeSpan.FromMilliseconds(1));
+    }
+
     /// <summary>Fake time since the network was made.</summary>
     public TimeSpan Elapsed => Time.GetElapsedTime(_start);
 
