@@ -1,4 +1,5 @@
 using Kcptun.Smux;
+using Kcptun.Threading;
 
 namespace Kcptun.Benchmarks.Smux;
 

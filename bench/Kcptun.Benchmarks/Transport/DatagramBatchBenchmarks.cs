@@ -23,8 +23,8 @@ public class DatagramBatchBenchmarks
 
     private Socket _receiver = null!;
     private Socket _sender = null!;
-    private DatagramSocket _sendSocket = null!;
-    private DatagramSocket _receiveSocket = null!;
+    private LinuxBatchDatagramSocket _sendSocket = null!;
+    private LinuxBatchDatagramSocket _receiveSocket = null!;
     private SocketAddress _destination = null!;
     private DatagramBatch _sendBatch = null!;
     private DatagramBatch _receiveBatch = null!;
@@ -73,12 +73,13 @@ public class DatagramBatchBenchmarks
         _sender.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _destination = _receiver.LocalEndPoint!.Serialize();
         _source = new SocketAddress(AddressFamily.InterNetwork);
-        _sendSocket = new DatagramSocket(_sender);
-        _receiveSocket = new DatagramSocket(_receiver, receiveBatchSize: BatchSize);
-        if (!_sendSocket.BatchSend)
+        if (!LinuxSocketCalls.IsSupported)
         {
             throw new PlatformNotSupportedException("batched I/O needs 64-bit Linux");
         }
+
+        _sendSocket = new LinuxBatchDatagramSocket(_sender);
+        _receiveSocket = new LinuxBatchDatagramSocket(_receiver, receiveBatchSize: BatchSize);
 
         _sendBatch = new DatagramBatch(BatchSize);
         for (int i = 0; i < BatchSize; i++)

@@ -73,13 +73,13 @@ public class PacketPipelineBenchmarks
 
         _now++;
         _sender.Kcp.Flush(false, _now);
-        _sender.Outbox.DeliverTo(_receiver);
+        _sender.Outbox.DeliverTo(_receiver, _now);
         while (_receiver.Kcp.Receive(_readBuffer) > 0)
         {
         }
 
         _receiver.Kcp.Flush(false, _now);
-        _receiver.Outbox.DeliverTo(_sender);
+        _receiver.Outbox.DeliverTo(_sender, _now);
     }
 
     [Benchmark]
@@ -117,11 +117,11 @@ public class PacketPipelineBenchmarks
 
         public Queue Outbox { get; } = new();
 
-        public void Receive(Span<byte> datagram)
+        public void Receive(Span<byte> datagram, uint now)
         {
             if (Opener.TryOpen(datagram, out Range range))
             {
-                Pipeline.Input(datagram[range], Kcp, ackNoDelay: false);
+                Pipeline.Input(datagram[range], Kcp, ackNoDelay: false, now);
             }
         }
     }
@@ -144,11 +144,11 @@ public class PacketPipelineBenchmarks
             _lengths[_count++] = datagram.Length;
         }
 
-        public void DeliverTo(Side side)
+        public void DeliverTo(Side side, uint now)
         {
             for (int i = 0; i < _count; i++)
             {
-                side.Receive(_buffers[i].AsSpan(0, _lengths[i]));
+                side.Receive(_buffers[i].AsSpan(0, _lengths[i]), now);
             }
 
             _count = 0;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Kcptun.Threading;
 
 namespace Kcptun.Smux;
 

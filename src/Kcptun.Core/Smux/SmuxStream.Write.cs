@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using Kcptun.Threading;
 
 namespace Kcptun.Smux;
 

@@ -1,5 +1,6 @@
 using Kcptun.IO;
 using System.Runtime.CompilerServices;
+using Kcptun.Threading;
 
 namespace Kcptun.Smux;
 

@@ -17,7 +17,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
     /// <summary>Sessions created but not yet accepted, at most (kcp-go's acceptBacklog).</summary>
     public const int AcceptBacklog = 128;
 
-    private readonly DatagramSocket _socket;
+    private readonly IDatagramTransport _transport;
     private readonly KcpSessionOptions _options;
     private readonly PacketProtection _opener;
     private readonly Lock _sessionsGate = new();
@@ -27,9 +27,9 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
     private int _disposed;
     private int _faultLogged;
 
-    private KcpListener(DatagramSocket socket, KcpSessionOptions options)
+    private KcpListener(IDatagramTransport transport, KcpSessionOptions options)
     {
-        _socket = socket;
+        _transport = transport;
         _options = options;
         _opener = options.ProtectionFactory();
     }
@@ -43,24 +43,33 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var socket = new DatagramSocket(UdpSocketFactory.CreateListener(local, options), options.BatchIO);
+        return Start(DatagramSocket.Create(UdpSocketFactory.CreateListener(local, options), options.BatchIO), options);
+    }
+
+    /// <summary>
+    /// Accepts sessions on <paramref name="transport"/> (owned from now on: the listener closes it): what
+    /// <see cref="Start(IPEndPoint, KcpSessionOptions)"/> does once it has a socket. Tests pass an in-memory link.
+    /// </summary>
+    internal static KcpListener Start(IDatagramTransport transport, KcpSessionOptions options)
+    {
         KcpListener listener;
         try
         {
-            listener = new KcpListener(socket, options);
+            options.Validate();
+            listener = new KcpListener(transport, options);
         }
         catch
         {
-            socket.Dispose();
+            transport.Dispose();
             throw;
         }
 
-        socket.StartReceiving(listener);
+        transport.StartReceiving(listener);
         return listener;
     }
 
     /// <summary>The bound address (with the real port when bound to port 0).</summary>
-    public EndPoint LocalEndPoint => _socket.LocalEndPoint;
+    public EndPoint LocalEndPoint => _transport.LocalEndPoint;
 
     /// <summary>
     /// Events counted before a datagram reaches a session (bad CRC, too short, dropped for a full backlog or a
@@ -138,14 +147,14 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         }
 
         SocketAddress key = SocketAddresses.Copy(source);
-        session = new KcpSession(conversation, _socket, key, SocketAddresses.ToEndPoint(key), _options, this);
+        session = new KcpSession(conversation, _transport, key, SocketAddresses.ToEndPoint(key), _options, this);
         lock (_sessionsGate)
         {
             _sessions[key] = session;
         }
 
         session.InputPayload(payload);
-        KcpScheduler.Shared.Schedule(session);
+        session.StartUpdates();
         if (!_accepts.Writer.TryWrite(session))
         {
             // Only when the listener closed meanwhile (the backlog was checked above and this is the only writer).
@@ -215,8 +224,8 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
             session.CloseCore();
         }
 
-        _socket.Dispose();
-        await _socket.ReceiveLoop.ConfigureAwait(false);
+        _transport.Dispose();
+        await _transport.ReceiveLoop.ConfigureAwait(false);
         while (_accepts.Reader.TryRead(out KcpSession? pending))
         {
             pending.CloseCore();

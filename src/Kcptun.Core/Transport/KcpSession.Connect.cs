@@ -24,23 +24,34 @@ public sealed partial class KcpSession : IDatagramReceiver
         options.Validate();
         IPEndPoint target = await ResolveAsync(remote, cancellationToken).ConfigureAwait(false);
         Socket socket = UdpSocketFactory.CreateClient(target, options);
-        var datagrams = new DatagramSocket(socket, options.BatchIO);
+        EndPoint destination = socket.DualMode && target.AddressFamily == AddressFamily.InterNetwork
+            ? new IPEndPoint(target.Address.MapToIPv6(), target.Port)
+            : target;
+        return Connect(DatagramSocket.Create(socket, options.BatchIO), destination.Serialize(), target, options);
+    }
+
+    /// <summary>
+    /// Opens a session over <paramref name="transport"/> (owned from now on: the session closes it) to
+    /// <paramref name="remoteAddress"/>: what <see cref="ConnectAsync"/> does once it has a socket. Tests pass an
+    /// in-memory link.
+    /// </summary>
+    internal static KcpSession Connect(IDatagramTransport transport, SocketAddress remoteAddress, EndPoint remoteEndPoint,
+        KcpSessionOptions options)
+    {
         KcpSession session;
         try
         {
-            EndPoint destination = socket.DualMode && target.AddressFamily == AddressFamily.InterNetwork
-                ? new IPEndPoint(target.Address.MapToIPv6(), target.Port)
-                : target;
-            session = new KcpSession(RandomConversation(), datagrams, destination.Serialize(), target, options, listener: null);
+            options.Validate();
+            session = new KcpSession(RandomConversation(), transport, remoteAddress, remoteEndPoint, options, listener: null);
         }
         catch
         {
-            datagrams.Dispose();
+            transport.Dispose();
             throw;
         }
 
-        datagrams.StartReceiving(session);
-        KcpScheduler.Shared.Schedule(session);
+        transport.StartReceiving(session);
+        session.StartUpdates();
         return session;
     }
 

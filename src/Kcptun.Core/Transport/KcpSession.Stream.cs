@@ -43,8 +43,11 @@ public sealed partial class KcpSession
         }
     }
 
-    /// <summary>Bytes received, 0 for end of stream, -1 when the caller has to wait.</summary>
-    private int TryReceive(Span<byte> buffer)
+    /// <summary>
+    /// Bytes received, 0 for end of stream, -1 when the caller has to wait. Never waits: the read step of
+    /// <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>, and how protocol tests read on the pump's thread.
+    /// </summary>
+    internal int TryReceive(Span<byte> buffer)
     {
         int received;
         lock (_gate)
@@ -93,7 +96,12 @@ public sealed partial class KcpSession
         }
     }
 
-    private bool TrySend(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Queues all of <paramref name="data"/> and flushes, or returns false while the send window is full. Never waits:
+    /// the step of <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, and how protocol tests write on
+    /// the pump's thread.
+    /// </summary>
+    internal bool TrySend(ReadOnlySpan<byte> data)
     {
         int length = data.Length;
         lock (_gate)
@@ -177,7 +185,7 @@ public sealed partial class KcpSession
         CloseCore();
         if (_listener is null)
         {
-            await _socket.ReceiveLoop.ConfigureAwait(false);
+            await _transport.ReceiveLoop.ConfigureAwait(false);
         }
 
         await base.DisposeAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Kcptun.IO;
+using Kcptun.Threading;
 using System.Net;
 using System.Net.Sockets;
 using Kcptun.Crypto;
@@ -11,7 +12,8 @@ namespace Kcptun.Transport;
 /// One KCP conversation over UDP as a duplex byte <see cref="Stream"/> (docs/protocol/crypto.md §4, kcp.md §6.11, 6.12, 7.2).
 /// Reads wait for data and return 0 once the session is closed; writes wait while KCP's send queue is at the
 /// window (as kcp-go) and flush at once. Dispose sends one final flush: KCP has no close segment, the peer only
-/// notices through smux keepalives. The shared <see cref="KcpScheduler"/> drives the periodic flush; KCP state is
+/// notices through smux keepalives. A <see cref="KcpScheduler"/> (the process-wide one unless the options name
+/// another) drives the periodic flush on the session's <see cref="KcpClock"/>; KCP state is
 /// only touched under the session lock, and datagrams leave in the order KCP produced them: what one KCP call
 /// (flush, or input that flushes ACKs) outputs is collected in a <see cref="DatagramBatch"/>, sealed at once and
 /// sent with one sendmmsg where the platform has it, before the lock is released.
@@ -22,9 +24,11 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 {
     private readonly Lock _gate = new();
     private readonly KcpControlBlock _kcp;
+    private readonly KcpClock _clock;
+    private readonly KcpScheduler _scheduler;
     private readonly PacketPipeline _pipeline;
     private readonly PacketProtection _protection;
-    private readonly DatagramSocket _socket;
+    private readonly IDatagramTransport _transport;
     private readonly KcpListener? _listener;
     private readonly bool _ackNoDelay;
     private readonly Action<string>? _log;
@@ -35,21 +39,23 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private readonly SemaphoreSlim _readGate = new(1, 1);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private int _closed;
-    private long _flushDue; // KcpClock milliseconds when the periodic flush is next due; under _gate
+    private long _flushDue; // _clock milliseconds when the periodic flush is next due; under _gate
     private bool _buffersReleased;
     private int _sendErrorLogged;
     private Exception? _transportError;
 
-    internal KcpSession(uint conversation, DatagramSocket socket, SocketAddress remoteAddress, EndPoint remoteEndPoint,
+    internal KcpSession(uint conversation, IDatagramTransport transport, SocketAddress remoteAddress, EndPoint remoteEndPoint,
         KcpSessionOptions options, KcpListener? listener)
     {
         Conversation = conversation;
-        _socket = socket;
+        _transport = transport;
         RemoteAddress = remoteAddress;
         RemoteEndPoint = remoteEndPoint;
         _listener = listener;
         _ackNoDelay = options.AckNoDelay;
         _log = options.Log;
+        _clock = KcpClock.For(options.TimeProvider);
+        _scheduler = options.Scheduler ?? KcpScheduler.Shared;
         _protection = options.ProtectionFactory();
         _wire = new WireSink(this);
         if (options.RateLimit > 0)
@@ -72,6 +78,9 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         TransportCounters.SessionOpened(Counters, active: listener is null);
     }
 
+    /// <summary>Hands the session to its scheduler, which runs its periodic flush from now until it closes.</summary>
+    internal void StartUpdates() => _scheduler.Schedule(this);
+
     /// <summary>Datagrams collected before one sendmmsg; a longer flush sends several batches.</summary>
     internal const int SendBatchSize = 32;
 
@@ -82,7 +91,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     public EndPoint RemoteEndPoint { get; }
 
     /// <summary>The local address of the UDP socket (shared with the listener for an accepted session).</summary>
-    public EndPoint LocalEndPoint => _socket.LocalEndPoint;
+    public EndPoint LocalEndPoint => _transport.LocalEndPoint;
 
     /// <summary>This session's counters; every increment also goes to <see cref="SnmpCounters.Global"/>.</summary>
     public SnmpCounters Counters { get; } = new();
@@ -129,8 +138,9 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
                 return;
             }
 
-            _pipeline.Input(payload, _kcp, _ackNoDelay);
-            FlushIfDueLocked();
+            long now = _clock.NowMilliseconds;
+            _pipeline.Input(payload, _kcp, _ackNoDelay, now);
+            FlushIfDueLocked(now);
             _pipeline.SendPending();
             readable = _kcp.PeekSize() > 0;
             writable = CanQueueLocked();
@@ -173,7 +183,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             if (_pacer is null)
             {
                 // The receive path may have run the periodic flush since this update was armed.
-                long now = KcpClock.NowMilliseconds;
+                long now = _clock.NowMilliseconds;
                 delay = now < _flushDue ? _flushDue - now : FlushPeriodicLocked(now);
             }
             else
@@ -187,7 +197,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
                 }
                 else
                 {
-                    delay = FlushAndSendLocked(KcpClock.Now);
+                    delay = FlushAndSendLocked(_clock.Now);
                     wait = _pacer.Drain(_wire);
                     if (_pacer.HasBacklog)
                     {
@@ -215,11 +225,10 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     /// scheduler's next update only flushes if no datagram ran it first. Unpaced sessions only (the pacer owns the
     /// timing of paced ones).
     /// </summary>
-    private void FlushIfDueLocked()
+    private void FlushIfDueLocked(long now)
     {
         if (_pacer is null)
         {
-            long now = KcpClock.NowMilliseconds;
             if (now >= _flushDue)
             {
                 FlushPeriodicLocked(now);
@@ -250,7 +259,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     {
         if (_pacer is null || !_pacer.HasBacklog)
         {
-            FlushAndSendLocked(KcpClock.Now);
+            FlushAndSendLocked(_clock.Now);
         }
     }
 
@@ -276,7 +285,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             return;
         }
 
-        int sent = _socket.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
+        int sent = _transport.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
         SnmpCounters global = SnmpCounters.Global;
         TransportCounters.Add(ref Counters.OutPkts, ref global.OutPkts, sent);
         TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, bytes);
@@ -288,7 +297,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
     private void SendNow(ReadOnlySpan<byte> datagram)
     {
-        if (_socket.TrySend(datagram, RemoteAddress, out SocketError error))
+        if (_transport.TrySend(datagram, RemoteAddress, out SocketError error))
         {
             SnmpCounters global = SnmpCounters.Global;
             TransportCounters.Increment(ref Counters.OutPkts, ref global.OutPkts);
@@ -333,7 +342,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
         lock (_gate)
         {
-            FlushAndSendLocked(KcpClock.Now);
+            FlushAndSendLocked(_clock.Now);
             if (_pacer is not null)
             {
                 // No scheduler update follows a close: what the bucket allows leaves now, the rest is dropped,
@@ -352,7 +361,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         _writable.Set();
         if (_listener is null)
         {
-            _socket.Dispose();
+            _transport.Dispose();
         }
         else
         {

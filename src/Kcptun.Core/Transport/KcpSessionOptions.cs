@@ -59,8 +59,17 @@ public sealed record KcpSessionOptions
     /// </summary>
     public int RateLimit { get; init; }
 
-    /// <summary>The clock of the pacing token bucket (<see cref="RateLimit"/>); tests inject a fake one.</summary>
+    /// <summary>
+    /// The session's clock: KCP timestamps and flush timing, FEC group ages and the pacing token bucket
+    /// (<see cref="RateLimit"/>). Tests inject a fake one, with a <see cref="Scheduler"/> on the same clock.
+    /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// What drives the sessions' periodic flush; null: <see cref="KcpScheduler.Shared"/>, the process-wide thread on the
+    /// system clock. Tests pass a scheduler they step by hand on their fake <see cref="TimeProvider"/>.
+    /// </summary>
+    internal KcpScheduler? Scheduler { get; init; }
 
     /// <summary>
     /// Creates the packet protection (cipher, nonce and CRC) of one session; called once per session and once per

@@ -241,12 +241,13 @@ internal sealed class PacketPipeline
 
     /// <summary>
     /// Feeds one opened payload (at least <see cref="KcpOverhead"/> bytes: the caller checks) into KCP and the FEC
-    /// decoder; counts InPkts, InBytes and KCPInErrors.
+    /// decoder at <paramref name="nowMilliseconds"/> (the session's <see cref="KcpClock"/>); counts InPkts, InBytes and
+    /// KCPInErrors.
     /// </summary>
-    public void Input(ReadOnlySpan<byte> payload, KcpControlBlock kcp, bool ackNoDelay)
+    public void Input(ReadOnlySpan<byte> payload, KcpControlBlock kcp, bool ackNoDelay, long nowMilliseconds)
     {
         SnmpCounters global = SnmpCounters.Global;
-        uint now = KcpClock.Now;
+        uint now = unchecked((uint)nowMilliseconds);
         long kcpErrors = 0;
         ushort flag = BinaryPrimitives.ReadUInt16LittleEndian(payload[4..]);
         if (flag is FecDataFlag or FecParityFlag)
@@ -258,7 +259,7 @@ internal sealed class PacketPipeline
 
             // A peer may send FEC although we do not: decode with a 1/1 guess that auto-tuning corrects (section 5.4).
             _decoder ??= new FecDecoder(1, 1, _counters);
-            int recovered = _decoder.Decode(payload, KcpClock.NowMilliseconds);
+            int recovered = _decoder.Decode(payload, nowMilliseconds);
             for (int i = 0; i < recovered; i++)
             {
                 if (kcp.Input(_decoder.Recovered(i), false, ackNoDelay, now) != 0)

@@ -7,22 +7,6 @@ namespace Kcptun.Tests.Transport;
 
 public sealed class LoopbackTransferTests
 {
-    /// <summary>Echoes everything an accepted session receives until it ends.</summary>
-    private static async Task EchoAsync(KcpSession session, CancellationToken ct)
-    {
-        var buffer = new byte[65536];
-        while (true)
-        {
-            int n = await session.ReadAsync(buffer, ct);
-            if (n == 0)
-            {
-                return;
-            }
-
-            await session.WriteAsync(buffer.AsMemory(0, n), ct);
-        }
-    }
-
     private static async Task RoundTripAsync(KcpSession client, byte[] data, CancellationToken ct)
     {
         var received = new byte[data.Length];
@@ -36,10 +20,10 @@ public sealed class LoopbackTransferTests
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(received));
     }
 
+    // Protocol behaviour (transfer under loss, FEC, several clients) is tested on the in-memory link
+    // (SessionTransferTests); here the real sockets of each address family carry one echo.
     [Theory]
     [InlineData("127.0.0.1", 0, 0)]
-    [InlineData("::1", 0, 0)]
-    [InlineData("127.0.0.1", 10, 3)]
     [InlineData("::1", 10, 3)]
     public async Task Session_echo_through_listener_keeps_every_byte(string address, int dataShards, int parityShards)
     {
@@ -68,38 +52,6 @@ public sealed class LoopbackTransferTests
         Assert.Equal(0, server.Counters.InErrs + server.Counters.InCsumErrors + server.Counters.KcpInErrors);
         Assert.Equal(0, listener.Counters.InErrs + listener.Counters.InCsumErrors);
         _ = echo;
-    }
-
-    [Fact]
-    public async Task Several_sessions_are_kept_apart()
-    {
-        CancellationToken ct = TimeoutToken();
-        KcpSessionOptions options = Options();
-        await using KcpListener listener = KcpListener.Start(new IPEndPoint(IPAddress.Loopback, 0), options);
-        var echoes = new List<Task>();
-        Task acceptor = Task.Run(async () =>
-        {
-            for (int i = 0; i < 4; i++)
-            {
-                KcpSession server = await listener.AcceptAsync(ct);
-                echoes.Add(EchoAsync(server, ct));
-            }
-        }, ct);
-
-        var clients = new List<KcpSession>();
-        for (int i = 0; i < 4; i++)
-        {
-            clients.Add(await KcpSession.ConnectAsync(LoopbackPort(listener.LocalEndPoint), options, ct));
-        }
-
-        await Task.WhenAll(clients.Select((c, i) => RoundTripAsync(c, RandomBytes(300_000 + i * 1000, seed: 10 + i), ct)));
-        await acceptor;
-        Assert.Equal(4, listener.SessionCount);
-        Assert.Equal(4, clients.Select(c => c.Conversation).Distinct().Count());
-        foreach (KcpSession client in clients)
-        {
-            await client.DisposeAsync();
-        }
     }
 
     [Fact]

@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Kcptun.Tests.Transport.Link;
 using Kcptun.Transport;
 using static Kcptun.Tests.Transport.TransportTestSupport;
 
@@ -15,74 +14,34 @@ public sealed class ReceivePathFlushTests
     private const uint Conversation = 0x0bad_cafe;
     private const byte Ack = 82;
 
-    /// <summary>Holds the shared scheduler's thread inside its update until released.</summary>
-    private sealed class Blocker : IScheduledUpdate, IDisposable
-    {
-        private readonly ManualResetEventSlim _release = new();
-
-        public ManualResetEventSlim Entered { get; } = new();
-
-        public long RunUpdate()
-        {
-            Entered.Set();
-            _release.Wait(TransportTestSupport.Timeout);
-            return -1;
-        }
-
-        public void Release() => _release.Set();
-
-        public void Dispose()
-        {
-            _release.Set();
-            Entered.Dispose();
-        }
-    }
-
     [Fact]
-    public async Task Acks_leave_from_the_receive_path_while_the_scheduler_thread_is_stalled()
+    public async Task Acks_leave_from_the_receive_path_while_the_scheduler_is_stalled()
     {
-        CancellationToken ct = TimeoutToken();
-        await using var listener = KcpListener.Start(new IPEndPoint(IPAddress.Loopback, 0), Options());
-        using var peer = RawPeer();
-        var target = LoopbackPort(listener.LocalEndPoint);
+        var network = new InMemoryNetwork();
+
+        // A scheduler nobody steps: the session's periodic flush never runs on its own.
+        var stalled = new KcpScheduler(new KcpClock(network.Time));
+        KcpSessionOptions options = network.Configure(Options()) with { Scheduler = stalled, Interval = 100 };
+        await using var listener = KcpListener.Start(network.Bind(), options);
+        var peer = new RawPeer(network);
         uint sequence = 0;
-        peer.SendTo(SealNone(Segment(Conversation, Push, sequence++, Encoding.ASCII.GetBytes("open"))), target);
-        await using KcpSession session = await listener.AcceptAsync(ct);
-        var opened = new byte[4];
-        await ReadExactlyAsync(session, opened, ct);
+        peer.Send(SealNone(Segment(Conversation, Push, sequence++, Encoding.ASCII.GetBytes("open"))), listener.LocalEndPoint);
+        network.Settle();
+        await using KcpSession session = AcceptNow(listener);
+        Assert.Equal(4, session.TryReceive(new byte[4]));
+        Assert.Equal(1, stalled.Count);
+        peer.Received.Clear();
 
-        using var blocker = new Blocker();
-        KcpScheduler.Shared.Schedule(blocker);
-        try
-        {
-            Assert.True(blocker.Entered.Wait(TransportTestSupport.Timeout), "the scheduler never ran the blocker");
-            Drain(peer);
-
-            // The scheduler cannot flush now: an ACK can only come from the receive path, once the interval is due.
-            var buffer = new byte[2048];
-            var acked = false;
-            for (var attempt = 0; attempt < 100 && !acked; attempt++)
-            {
-                peer.SendTo(SealNone(Segment(Conversation, Push, sequence++, "x"u8)), target);
-                acked = peer.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead)
-                    && IsAck(buffer.AsSpan(0, peer.Receive(buffer)));
-            }
-
-            Assert.True(acked, "no ACK while the scheduler thread was held");
-        }
-        finally
-        {
-            blocker.Release();
-        }
-    }
-
-    private static void Drain(Socket socket)
-    {
-        var buffer = new byte[2048];
-        while (socket.Available > 0)
-        {
-            socket.Receive(buffer);
-        }
+        // Within the interval (100 ms) of the last flush no ACK leaves; once it is due, the next datagram flushes it.
+        peer.Send(SealNone(Segment(Conversation, Push, sequence++, "x"u8)), listener.LocalEndPoint);
+        network.Settle();
+        Assert.DoesNotContain(peer.Received, d => IsAck(d.Data));
+        network.RunFor(TimeSpan.FromMilliseconds(100));
+        Assert.DoesNotContain(peer.Received, d => IsAck(d.Data));
+        peer.Send(SealNone(Segment(Conversation, Push, sequence++, "y"u8)), listener.LocalEndPoint);
+        network.Settle();
+        Assert.Contains(peer.Received, d => IsAck(d.Data));
+        Assert.Equal(1, stalled.Count);
     }
 
     // none protection: 16-byte nonce + CRC32, then KCP segments; the command is byte 4 of a segment.

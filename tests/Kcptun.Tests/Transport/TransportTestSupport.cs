@@ -28,12 +28,14 @@ internal static class TransportTestSupport
 
     public static CancellationToken TimeoutToken() => new CancellationTokenSource(Timeout).Token;
 
+    // The helpers continue off the test's synchronization context (ConfigureAwait(false)): xunit's context runs a few
+    // threads for every test at once, and a continuation queued there can wait far behind a pump's steps.
     public static async Task ReadExactlyAsync(Stream stream, Memory<byte> buffer, CancellationToken ct)
     {
         int total = 0;
         while (total < buffer.Length)
         {
-            int n = await stream.ReadAsync(buffer[total..], ct);
+            int n = await stream.ReadAsync(buffer[total..], ct).ConfigureAwait(false);
             if (n == 0)
             {
                 throw new EndOfStreamException($"stream ended after {total} of {buffer.Length} bytes");
@@ -41,6 +43,39 @@ internal static class TransportTestSupport
 
             total += n;
         }
+    }
+
+    /// <summary>Echoes everything <paramref name="session"/> receives until it ends.</summary>
+    public static async Task EchoAsync(Stream session, CancellationToken ct = default)
+    {
+        var buffer = new byte[65536];
+        while (true)
+        {
+            int n = await session.ReadAsync(buffer, ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return;
+            }
+
+            await session.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes <paramref name="data"/> in pieces of <paramref name="chunk"/> bytes.</summary>
+    public static async Task WriteAllAsync(Stream stream, byte[] data, int chunk = 50_000, CancellationToken ct = default)
+    {
+        for (int offset = 0; offset < data.Length; offset += chunk)
+        {
+            await stream.WriteAsync(data.AsMemory(offset, Math.Min(chunk, data.Length - offset)), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A session the listener has ready (it must have one: the pump thread accepts without waiting).</summary>
+    public static KcpSession AcceptNow(KcpListener listener)
+    {
+        Task<KcpSession> accept = listener.AcceptAsync().AsTask();
+        Assert.True(accept.IsCompletedSuccessfully, "no session waiting to be accepted");
+        return accept.Result;
     }
 
     public static byte[] RandomBytes(int length, int seed)

@@ -1,11 +1,12 @@
 using System.Threading.Tasks.Sources;
 
-namespace Kcptun.Smux;
+namespace Kcptun.Threading;
 
 /// <summary>
-/// An allocation-free auto-reset event for one waiter at a time: <see cref="Set"/> either releases the waiter or is
-/// remembered for the next <see cref="WaitAsync"/>. Waiters re-check their condition after every wake-up, so a spurious
-/// or coalesced signal is harmless.
+/// An allocation-free auto-reset event for one waiter at a time (kcp-go's and smux's one-slot notification
+/// channel): <see cref="Set"/> either releases the waiter or is remembered for the next <see cref="WaitAsync"/>, and
+/// several sets coalesce. Waiters re-check their condition after every wake-up, so a spurious or coalesced signal is
+/// harmless. The KCP session (readable, writable) and smux (frames, window updates) wait on it.
 /// </summary>
 internal sealed class AsyncSignal : IValueTaskSource
 {
@@ -42,6 +43,7 @@ internal sealed class AsyncSignal : IValueTaskSource
 
     /// <summary>Completes when <see cref="Set"/> is called (or was called since the last wait).</summary>
     /// <exception cref="InvalidOperationException">Another wait is already pending.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     public ValueTask WaitAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -62,7 +64,8 @@ internal sealed class AsyncSignal : IValueTaskSource
             _waiting = true;
             if (cancellationToken.CanBeCanceled)
             {
-                // Registered under the lock: a callback that fires at once re-enters it on this thread.
+                // Registered under the lock (a callback that fires at once re-enters it on this thread), and disposed
+                // in GetResult before the next wait can start: no registration outlives its own wait.
                 _registration = cancellationToken.UnsafeRegister(static (state, token) => ((AsyncSignal)state!).Cancel(token), this);
             }
 
