@@ -129,9 +129,11 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
                 return;
             }
 
+            ObservePeerLocked(payload);
             _pipeline.Input(payload, _kcp, _ackNoDelay);
             FlushIfDueLocked();
             _pipeline.SendPending();
+            TrackProgressLocked();
             readable = _kcp.PeekSize() > 0;
             writable = CanQueueLocked();
         }
@@ -240,6 +242,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     {
         uint delay = _kcp.Flush(false, now);
         _pipeline.SendPending();
+        TrackProgressLocked();
         return delay;
     }
 
@@ -276,6 +279,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             return;
         }
 
+        NoteSent();
         int sent = _socket.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
         SnmpCounters global = SnmpCounters.Global;
         TransportCounters.Add(ref Counters.OutPkts, ref global.OutPkts, sent);
@@ -288,6 +292,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
     private void SendNow(ReadOnlySpan<byte> datagram)
     {
+        NoteSent();
         if (_socket.TrySend(datagram, RemoteAddress, out SocketError error))
         {
             SnmpCounters global = SnmpCounters.Global;

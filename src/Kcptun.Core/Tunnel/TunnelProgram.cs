@@ -232,7 +232,10 @@ public static class TunnelProgram
             var port = remote.MinPort + Random.Shared.Next(remote.Count);
             var host = await EndpointResolver.ResolveHostAsync("--remoteaddr", remote.Host, token).ConfigureAwait(false);
             var session = await KcpSession.ConnectAsync(new IPEndPoint(host, port), transport, token).ConfigureAwait(false);
-            return new TransportConnection(session, EndpointResolver.Format(session.LocalEndPoint), EndpointResolver.Format(session.RemoteEndPoint));
+            return new TransportConnection(session, EndpointResolver.Format(session.LocalEndPoint), EndpointResolver.Format(session.RemoteEndPoint))
+            {
+                Liveness = () => session.Liveness,
+            };
         }
     }
 
