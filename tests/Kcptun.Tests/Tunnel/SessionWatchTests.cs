@@ -29,9 +29,9 @@ public class SessionWatchTests
     }
 
     [Theory]
-    [InlineData(30, 5_000)]   // loopback: the 5 s floor
+    [InlineData(30, 4_000)]   // loopback: the 4 s floor
     [InlineData(800, 8_000)]  // a 600 ms path: 10 RTOs
-    public void Silence_with_data_waiting_counts_after_the_floor_or_10_rtos(int rto, long limit)
+    public void Silence_with_data_waiting_counts_after_4_s_or_10_rtos(int rto, long limit)
     {
         var watch = new SessionWatch();
         Assert.Equal(SessionVerdict.Healthy, watch.Check(Snapshot(now: 100_000 + limit - 1, firstSent: 1, lastReceived: 100_000, outstandingSince: 100_000, rto: rto)));
