@@ -61,7 +61,7 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
         while (true)
         {
             attempts++;
-            if (await EchoAsync(local, TimeSpan.FromSeconds(2), ct))
+            if (await EchoAsync(local, TimeSpan.FromSeconds(1), ct))
             {
                 break;
             }
