@@ -138,10 +138,12 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
                 return;
             }
 
+            ObservePeerLocked(payload);
             long now = _clock.NowMilliseconds;
             _pipeline.Input(payload, _kcp, _ackNoDelay, now);
             FlushIfDueLocked(now);
             _pipeline.SendPending();
+            TrackProgressLocked();
             readable = _kcp.PeekSize() > 0;
             writable = CanQueueLocked();
         }
@@ -249,6 +251,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     {
         uint delay = _kcp.Flush(false, now);
         _pipeline.SendPending();
+        TrackProgressLocked();
         return delay;
     }
 
@@ -285,6 +288,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             return;
         }
 
+        NoteSent();
         int sent = _transport.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
         SnmpCounters global = SnmpCounters.Global;
         TransportCounters.Add(ref Counters.OutPkts, ref global.OutPkts, sent);
@@ -297,6 +301,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
     private void SendNow(ReadOnlySpan<byte> datagram)
     {
+        NoteSent();
         if (_transport.TrySend(datagram, RemoteAddress, out SocketError error))
         {
             SnmpCounters global = SnmpCounters.Global;

@@ -18,6 +18,12 @@ public sealed record ClientOptions : TunnelOptions
     /// </summary>
     public string RemoteAddress { get; init; } = "vps:29900";
 
+    /// <summary>
+    /// Most sessions <c>--conn</c> accepts: each one has its own UDP socket, so there cannot be more than ports (Go
+    /// takes any number and fails later; ours allocated the table at once and ran out of memory on 2147483647).
+    /// </summary>
+    public const int MaximumConnections = 65535;
+
     /// <summary><c>--conn</c>: number of KCP sessions to the server; streams are spread round-robin (default 1).</summary>
     public int Connections { get; init; } = 1;
 
@@ -53,6 +59,10 @@ public sealed record ClientOptions : TunnelOptions
         if (Connections <= 0)
         {
             problems.Add($"--conn must be greater than 0 (got {Connections})");
+        }
+        else if (Connections > MaximumConnections)
+        {
+            problems.Add($"--conn must be at most {MaximumConnections} (got {Connections}; each session needs its own UDP port)");
         }
 
         if (AutoExpire < 0)

@@ -47,6 +47,7 @@ internal static class CommandLineParser
         where T : TunnelOptions
     {
         var action = CommandLineAction.Run;
+        var forms = new Dictionary<OptionDefinition<T>, string>();
         for (var i = 0; i < arguments.Count; i++)
         {
             var argument = arguments[i];
@@ -79,6 +80,7 @@ internal static class CommandLineParser
 
             var definition = Find(table, name)
                 ?? throw new CommandLineUsageException($"flag provided but not defined: -{name}");
+            CheckSingleForm(forms, definition, name);
             switch (definition.Kind)
             {
                 case OptionKind.Help:
@@ -113,6 +115,26 @@ internal static class CommandLineParser
         }
 
         return action;
+    }
+
+    /// <summary>
+    /// Go's urfave/cli refuses a flag given under both its names (<c>-r a --remoteaddr b</c>): which one was meant
+    /// is not clear, so we refuse it too, in Go's words (short name first). The same name twice: the last wins.
+    /// </summary>
+    private static void CheckSingleForm<T>(Dictionary<OptionDefinition<T>, string> forms, OptionDefinition<T> definition, string name)
+        where T : TunnelOptions
+    {
+        if (definition.ShortName is null)
+        {
+            return;
+        }
+
+        if (forms.TryGetValue(definition, out var earlier) && earlier != name)
+        {
+            throw new CommandLineUsageException($"Cannot use two forms of the same flag: {definition.ShortName} {definition.Name}");
+        }
+
+        forms[definition] = name;
     }
 
     /// <summary>The flag called <paramref name="name"/> (long or short, case-sensitive), or null.</summary>

@@ -54,8 +54,8 @@ internal static class JsonConfigFile
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var key = reader.GetString()!;
                 var keyStart = reader.TokenStartIndex;
+                var key = ReadText(ref reader, path, copy, "a key");
                 reader.Read();
                 var definition = FindByJsonKey(table, key);
                 if (definition is null || reader.TokenType == JsonTokenType.Null)
@@ -83,7 +83,7 @@ internal static class JsonConfigFile
         switch (definition.Kind)
         {
             case OptionKind.String when reader.TokenType == JsonTokenType.String:
-                return definition.SetString!(options, reader.GetString()!);
+                return definition.SetString!(options, ReadText(ref reader, path, json, $"\"{key}\""));
             case OptionKind.Bool when reader.TokenType is JsonTokenType.True or JsonTokenType.False:
                 return definition.SetBool!(options, reader.GetBoolean());
             case OptionKind.Int when reader.TokenType == JsonTokenType.Number:
@@ -104,6 +104,23 @@ internal static class JsonConfigFile
                     _ => "true or false",
                 };
                 throw Problem(path, json, keyStart, $"\"{key}\" must be {expected}, got {Describe(reader.TokenType)}");
+        }
+    }
+
+    /// <summary>
+    /// The current string token as text. Go's decoder silently turns invalid UTF-8 and lone surrogate escapes
+    /// (<c>"\ud800"</c>) into U+FFFD; a key or address changed that way would not be what the user wrote (and a
+    /// <c>--key</c> would derive a different secret than intended), so the file is refused with the position instead.
+    /// </summary>
+    private static string ReadText(ref Utf8JsonReader reader, string path, ReadOnlySpan<byte> json, string what)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Problem(path, json, reader.TokenStartIndex, $"{what} is not valid text (invalid UTF-8, or a \\u escape that is a lone UTF-16 surrogate)");
         }
     }
 

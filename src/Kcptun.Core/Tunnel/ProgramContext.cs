@@ -34,9 +34,16 @@ public static class ExitCodes
     /// <summary>Help, version, or a clean shutdown on SIGINT/SIGTERM.</summary>
     public const int Success = 0;
 
-    /// <summary>Invalid configuration (flag values, JSON file, plugin options), or a listen address that cannot be used.</summary>
-    public const int Configuration = 1;
+    /// <summary>
+    /// Invalid configuration (flag values, JSON file, plugin options), or a listen address that cannot be used: 255,
+    /// the status Go kcptun exits with on the same errors (its <c>os.Exit(-1)</c>), so scripts see the same code.
+    /// </summary>
+    public const int Configuration = 255;
 
-    /// <summary>Incorrect usage: unknown flag, unparsable value (Go kcptun exits 0 here; SIP003 hosts need non-zero).</summary>
+    /// <summary>
+    /// Incorrect usage: unknown flag, unparsable value, two forms of one flag. Go kcptun exits 0 here (urfave/cli
+    /// prints the help and returns); a deliberate difference: a shell script or a SIP003 host must see that the
+    /// program did not run (docs/compatibility.md).
+    /// </summary>
     public const int Usage = 2;
 }

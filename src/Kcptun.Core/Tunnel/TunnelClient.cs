@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Kcptun.Crypto;
 using Kcptun.Smux;
+using Kcptun.Transport;
 
 namespace Kcptun.Tunnel;
 
@@ -8,14 +9,21 @@ namespace Kcptun.Tunnel;
 /// <param name="Stream">Reliable duplex byte stream; the smux session owns it.</param>
 /// <param name="LocalAddress">Our side, e.g. the UDP socket's address.</param>
 /// <param name="RemoteAddress">The server's address.</param>
-public sealed record TransportConnection(Stream Stream, string LocalAddress, string RemoteAddress);
+public sealed record TransportConnection(Stream Stream, string LocalAddress, string RemoteAddress)
+{
+    /// <summary>What the transport has heard from the server (a KCP session's <see cref="KcpSession.Liveness"/>), for
+    /// dead-server detection and the "no answer" hint; null when the transport cannot tell.</summary>
+    public Func<KcpLiveness>? Liveness { get; init; }
+}
 
 /// <summary>
 /// The client side of the tunnel (docs/protocol/programs.md §10.2, 10.3): accepts local connections, keeps
 /// <see cref="ClientOptions.Connections"/> smux sessions to the server and hands each new connection to the next
 /// slot round-robin; a slot whose session died or expired (<c>--autoexpire</c>) gets a new session, created when a
 /// connection needs it (retried every second until it works); expired sessions keep their streams until
-/// <c>--scavengettl</c> has passed.
+/// <c>--scavengettl</c> has passed. Once a second each session's <see cref="SessionWatch"/> looks at it: a server
+/// that restarted is noticed within a round trip of our next segment (or after the silence limit) and the slot gets a
+/// new session; a server that never answers gets a one-line hint.
 /// </summary>
 public sealed class TunnelClient : IAsyncDisposable
 {
@@ -26,7 +34,7 @@ public sealed class TunnelClient : IAsyncDisposable
     private readonly Func<CancellationToken, ValueTask<TransportConnection>> _dial;
     private readonly Func<Stream, Stream> _compress;
     private readonly TimeProvider _time;
-    private readonly Slot[] _slots;
+    private readonly Slot?[] _slots;
     private readonly QuantumPermutationPad? _pads;
     private readonly TaskTracker _work = new();
     private readonly Lock _expiredGate = new();
@@ -52,7 +60,7 @@ public sealed class TunnelClient : IAsyncDisposable
         _dial = dial;
         _compress = compress;
         _time = time ?? TimeProvider.System;
-        _slots = new Slot[options.Connections];
+        _slots = new Slot?[options.Connections];
         _pads = options.Qpp ? QuantumPermutationPad.Create(options.Key, options.QppCount) : null;
     }
 
@@ -74,7 +82,7 @@ public sealed class TunnelClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(listener);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         var token = linked.Token;
-        var scavenger = _options.AutoExpire > 0 ? ScavengeAsync(token) : Task.CompletedTask;
+        var scavenger = ScavengeAsync(token);
         try
         {
             while (true)
@@ -194,7 +202,10 @@ public sealed class TunnelClient : IAsyncDisposable
         _log.Write($"smux version: {_options.SmuxVersion} on connection: {transport.LocalAddress} -> {transport.RemoteAddress}");
         var stream = _options.NoCompression ? transport.Stream : _compress(transport.Stream);
         var session = new SmuxSession(stream, SmuxSettings.From(_options, _options.SmuxVersion), isClient: true);
-        return new Slot(session, _time.GetUtcNow() + TimeSpan.FromSeconds(_options.AutoExpire), transport.LocalAddress, transport.RemoteAddress);
+        return new Slot(session, _time.GetUtcNow() + TimeSpan.FromSeconds(_options.AutoExpire), transport.LocalAddress, transport.RemoteAddress)
+        {
+            Liveness = transport.Liveness,
+        };
     }
 
     private async Task ServeConnectionAsync(Slot slot, Socket connection, CancellationToken cancellationToken)
@@ -243,8 +254,10 @@ public sealed class TunnelClient : IAsyncDisposable
             {
                 var now = _time.GetUtcNow();
                 List<Slot> overdue = [];
+                List<Slot> lost = [];
                 lock (_expiredGate)
                 {
+                    WatchSlotsLocked(now, lost);
                     for (var i = _expired.Count - 1; i >= 0; i--)
                     {
                         var (slot, deadline) = _expired[i];
@@ -261,6 +274,11 @@ public sealed class TunnelClient : IAsyncDisposable
                     }
                 }
 
+                foreach (var slot in lost)
+                {
+                    await slot.Session.DisposeAsync().ConfigureAwait(false);
+                }
+
                 foreach (var slot in overdue)
                 {
                     await slot.Session.DisposeAsync().ConfigureAwait(false);
@@ -274,6 +292,44 @@ public sealed class TunnelClient : IAsyncDisposable
         }
     }
 
+    // Under _expiredGate. A restarted server's session is closed (its streams are dead anyway) and goes to
+    // `lost`; a silent one leaves its slot for the expired list: new streams get a new session at once, the old one
+    // keeps its streams until smux's keep-alive or the TTL ends it, so a false alarm costs a session, not streams.
+    private void WatchSlotsLocked(DateTimeOffset now, List<Slot> lost)
+    {
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            var slot = _slots[i];
+            if (slot?.Liveness is null || slot.Session.IsClosed)
+            {
+                continue;
+            }
+
+            var liveness = slot.Liveness();
+            switch (slot.Watch.Check(liveness))
+            {
+                case SessionVerdict.NeverAnswered:
+                    _log.Write($"no answer from {slot.RemoteAddress} in {SessionWatch.NoAnswerHint.TotalSeconds:0} s: check --key, --crypt and that UDP reaches the server");
+                    break;
+                case SessionVerdict.PeerRestarted:
+                    _log.Write($"session {slot.LocalAddress} -> {slot.RemoteAddress}: the server lost this session (restarted?); closing it, new connections get a new session");
+                    _slots[i] = null;
+                    _expired.RemoveAll(e => ReferenceEquals(e.Session, slot));
+                    lost.Add(slot);
+                    break;
+                case SessionVerdict.PeerSilent:
+                    _log.Write($"session {slot.LocalAddress} -> {slot.RemoteAddress}: no answer for {(liveness.Now - liveness.LastReceived) / 1000.0:0.0} s with data waiting; new connections get a new session");
+                    _slots[i] = null;
+                    if (!_expired.Exists(e => ReferenceEquals(e.Session, slot)))
+                    {
+                        _expired.Add((slot, now + TimeSpan.FromSeconds(_options.ScavengeTtl)));
+                    }
+
+                    break;
+            }
+        }
+    }
+
     private void StreamLine(string message)
     {
         if (!_options.Quiet)
@@ -282,5 +338,10 @@ public sealed class TunnelClient : IAsyncDisposable
         }
     }
 
-    private sealed record Slot(SmuxSession Session, DateTimeOffset Expiry, string LocalAddress, string RemoteAddress);
+    private sealed record Slot(SmuxSession Session, DateTimeOffset Expiry, string LocalAddress, string RemoteAddress)
+    {
+        public Func<KcpLiveness>? Liveness { get; init; }
+
+        public SessionWatch Watch { get; } = new();
+    }
 }

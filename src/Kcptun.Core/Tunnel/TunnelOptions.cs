@@ -10,6 +10,15 @@ public abstract record TunnelOptions
     /// <summary>The built-in default of <c>--key</c> (sic, kcptun's spelling).</summary>
     public const string DefaultKey = "it's a secrect";
 
+    /// <summary>
+    /// Longest period or wait in seconds that <c>--snmpperiod</c> and <c>--closewait</c> accept: .NET timers stop at
+    /// 2^32-2 ms (about 49.7 days). Go takes any value; nobody waits longer than that for either.
+    /// </summary>
+    public const int MaximumTimerSeconds = 4294967;
+
+    /// <summary>Most pads <c>--QPPCount</c> accepts (16 MiB of pads each way; kcptun's default is 61).</summary>
+    public const int MaximumQppCount = 65535;
+
     /// <summary><c>--key</c>: pre-shared secret (default <c>it's a secrect</c>, or <c>KCPTUN_KEY</c>).</summary>
     public string Key { get; init; } = DefaultKey;
 
@@ -208,15 +217,27 @@ public abstract record TunnelOptions
         {
             problems.Add($"--snmpperiod must not be negative (got {SnmpPeriod}; 0 turns the CSV log off)");
         }
+        else if (SnmpPeriod > MaximumTimerSeconds)
+        {
+            problems.Add($"--snmpperiod must be at most {MaximumTimerSeconds} seconds, about 49 days (got {SnmpPeriod})");
+        }
 
         if (Qpp && QppCount <= 0)
         {
             problems.Add($"--QPPCount must be greater than 0 when QPP is enabled (got {QppCount})");
         }
+        else if (Qpp && QppCount > MaximumQppCount)
+        {
+            problems.Add($"--QPPCount must be at most {MaximumQppCount} (got {QppCount}; each pad takes 512 bytes and start-up time)");
+        }
 
         if (CloseWait < 0)
         {
             problems.Add($"--closewait must not be negative (got {CloseWait})");
+        }
+        else if (CloseWait > MaximumTimerSeconds)
+        {
+            problems.Add($"--closewait must be at most {MaximumTimerSeconds} seconds, about 49 days (got {CloseWait})");
         }
     }
 

@@ -43,52 +43,13 @@ public static class TunnelProgram
         ProgramContext context)
         where T : TunnelOptions, new()
     {
-        ArgumentNullException.ThrowIfNull(arguments);
+        var (exit, options, negativeRateLimit) = await ConfigureAsync(table, programName, role, load, arguments, context).ConfigureAwait(false);
+        if (exit is { } code)
+        {
+            return code;
+        }
+
         var stderrLog = new TunnelLog(context.Error, context.Time);
-        LoadedConfiguration<T> loaded;
-        try
-        {
-            loaded = load(arguments, context.Environment);
-        }
-        catch (CommandLineUsageException e)
-        {
-            await context.Error.WriteLineAsync("Incorrect Usage. " + e.Message).ConfigureAwait(false);
-            await context.Out.WriteAsync(HelpText.Build(table, programName, role, new T())).ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-        catch (TunnelConfigurationException e)
-        {
-            Report(stderrLog, e);
-            return ExitCodes.Configuration;
-        }
-
-        switch (loaded.Action)
-        {
-            case CommandLineAction.Help:
-                await context.Out.WriteAsync(HelpText.Build(table, programName, role, new T())).ConfigureAwait(false);
-                return ExitCodes.Success;
-            case CommandLineAction.Version:
-                await context.Out.WriteLineAsync($"kcptun version {HelpText.Version}").ConfigureAwait(false);
-                return ExitCodes.Success;
-        }
-
-        var options = loaded.Options;
-        var negativeRateLimit = options.RateLimit < 0 ? options.RateLimit : 0;
-        if (negativeRateLimit < 0)
-        {
-            options = (T)(options with { RateLimit = 0 });
-        }
-
-        try
-        {
-            options.Validate();
-        }
-        catch (TunnelConfigurationException e)
-        {
-            Report(stderrLog, e);
-            return ExitCodes.Configuration;
-        }
-
         TunnelLog log;
         try
         {
@@ -126,6 +87,82 @@ public static class TunnelProgram
                 return ExitCodes.Success;
             }
         }
+    }
+
+    /// <summary>
+    /// What <see cref="RunClientAsync"/> does before any I/O: read the flags, the <c>-c</c> file and the environment,
+    /// answer <c>-h</c>/<c>-v</c>, validate. Returns the exit code when the program ends there (help, version, usage
+    /// or configuration error, each reported on <paramref name="context"/>), or null and the options to run.
+    /// </summary>
+    internal static async Task<(int? Exit, ClientOptions Options)> ConfigureClientAsync(IReadOnlyList<string> arguments, ProgramContext context, string programName = "kcptun-client")
+    {
+        var (exit, options, _) = await ConfigureAsync(TunnelFlags.Client, programName, "client", TunnelConfiguration.LoadClient, arguments, context).ConfigureAwait(false);
+        return (exit, options);
+    }
+
+    /// <summary>The server's <see cref="ConfigureClientAsync"/>.</summary>
+    internal static async Task<(int? Exit, ServerOptions Options)> ConfigureServerAsync(IReadOnlyList<string> arguments, ProgramContext context, string programName = "kcptun-server")
+    {
+        var (exit, options, _) = await ConfigureAsync(TunnelFlags.Server, programName, "server", TunnelConfiguration.LoadServer, arguments, context).ConfigureAwait(false);
+        return (exit, options);
+    }
+
+    private static async Task<(int? Exit, T Options, int NegativeRateLimit)> ConfigureAsync<T>(
+        IReadOnlyList<OptionDefinition<T>> table,
+        string programName,
+        string role,
+        Func<IReadOnlyList<string>, Func<string, string?>, LoadedConfiguration<T>> load,
+        IReadOnlyList<string> arguments,
+        ProgramContext context)
+        where T : TunnelOptions, new()
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var stderrLog = new TunnelLog(context.Error, context.Time);
+        LoadedConfiguration<T> loaded;
+        try
+        {
+            loaded = load(arguments, context.Environment);
+        }
+        catch (CommandLineUsageException e)
+        {
+            await context.Error.WriteLineAsync("Incorrect Usage. " + e.Message).ConfigureAwait(false);
+            await context.Out.WriteAsync(HelpText.Build(table, programName, role, new T())).ConfigureAwait(false);
+            return (ExitCodes.Usage, new T(), 0);
+        }
+        catch (TunnelConfigurationException e)
+        {
+            Report(stderrLog, e);
+            return (ExitCodes.Configuration, new T(), 0);
+        }
+
+        switch (loaded.Action)
+        {
+            case CommandLineAction.Help:
+                await context.Out.WriteAsync(HelpText.Build(table, programName, role, new T())).ConfigureAwait(false);
+                return (ExitCodes.Success, loaded.Options, 0);
+            case CommandLineAction.Version:
+                await context.Out.WriteLineAsync($"kcptun version {HelpText.Version}").ConfigureAwait(false);
+                return (ExitCodes.Success, loaded.Options, 0);
+        }
+
+        var options = loaded.Options;
+        var negativeRateLimit = options.RateLimit < 0 ? options.RateLimit : 0;
+        if (negativeRateLimit < 0)
+        {
+            options = (T)(options with { RateLimit = 0 });
+        }
+
+        try
+        {
+            options.Validate();
+        }
+        catch (TunnelConfigurationException e)
+        {
+            Report(stderrLog, e);
+            return (ExitCodes.Configuration, options, 0);
+        }
+
+        return (null, options, negativeRateLimit);
     }
 
     private static void Report(TunnelLog log, TunnelConfigurationException e)
@@ -195,7 +232,10 @@ public static class TunnelProgram
             var port = remote.MinPort + Random.Shared.Next(remote.Count);
             var host = await EndpointResolver.ResolveHostAsync("--remoteaddr", remote.Host, token).ConfigureAwait(false);
             var session = await KcpSession.ConnectAsync(new IPEndPoint(host, port), transport, token).ConfigureAwait(false);
-            return new TransportConnection(session, EndpointResolver.Format(session.LocalEndPoint), EndpointResolver.Format(session.RemoteEndPoint));
+            return new TransportConnection(session, EndpointResolver.Format(session.LocalEndPoint), EndpointResolver.Format(session.RemoteEndPoint))
+            {
+                Liveness = () => session.Liveness,
+            };
         }
     }
 
