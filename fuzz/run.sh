@@ -10,6 +10,7 @@
 # Builds fuzz/Kcptun.Fuzz once per call into $FUZZ_OUT (default fuzz/out, ignored by git), instruments its copy of
 # Kcptun.Core.dll and Snappier.dll with sharpfuzz, and keeps each target's findings in $FUZZ_OUT/findings/TARGET
 # (crashes/ and hangs/ hold the inputs; copy a fixed one into fuzz/crashes/TARGET/ as a regression).
+# FUZZ_NO_BUILD=1 reuses the last instrumented build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-$root/fuzz/out}
@@ -19,6 +20,7 @@ usage() { sed -n '3,8p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 
 build() {
+  if [ "${FUZZ_NO_BUILD:-0}" = 1 ] && [ -f "$out/bin/Kcptun.Fuzz.dll" ]; then return; fi
   command -v afl-fuzz >/dev/null || { echo "afl-fuzz not found: apt-get install -y afl++" >&2; exit 1; }
   echo "fuzz: building and instrumenting into $out/bin" >&2
   dotnet publish "$root/fuzz/Kcptun.Fuzz" -c Release -o "$out/publish" -p:UseAppHost=false --nologo -v quiet >&2
