@@ -20,8 +20,7 @@ internal static class KcpTarget
     {
         var input = new FuzzInput(data);
         var settings = input.Byte();
-        long outputBytes = 0;
-        var kcp = new KcpControlBlock(Conversation, (_, length) => outputBytes += length, reserved: 0, new SnmpCounters())
+        var kcp = new KcpControlBlock(Conversation, static (_, _) => { }, reserved: 0, new SnmpCounters())
         {
             StreamMode = (settings & 1) == 0,
         };
@@ -57,7 +56,6 @@ internal static class KcpTarget
         }
 
         kcp.Flush(ackOnly: false, now + 10_000);
-        FuzzFindingException.Check(outputBytes >= 0, "output length");
     }
 
     private static void Drain(KcpControlBlock kcp)
