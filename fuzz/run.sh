@@ -41,14 +41,15 @@ fuzz_one() {
   fi
   [ -d "$seeds" ] || { echo "no seed corpus for $target" >&2; return 2; }
   rm -rf "$findings"; mkdir -p "$(dirname "$findings")"
-  local rc=0
+  local rc=0 dict=()
+  [ -f "$root/fuzz/dict/$target.dict" ] && dict=(-x "$root/fuzz/dict/$target.dict")
   # No UI, no CPU pinning (shared machine), dotnet's start-up is slow for the fork server handshake, the
   # instrumentation lives in the .NET assemblies, not in the dotnet binary afl-fuzz is given, and a 1 GiB GC heap
   # limit turns an input that makes the code allocate gigabytes into an OutOfMemoryException (a crash) instead of
   # a machine that swaps. A fixed seed (-s) makes the short CI run repeatable as far as timing allows.
   AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   AFL_FORKSRV_INIT_TMOUT=60000 DOTNET_GCHeapHardLimit=0x40000000 \
-    timeout -k 10 $((seconds + 120)) afl-fuzz -i "$seeds" -o "$findings" -t 10000 -m none -s 16 -V "$seconds" \
+    timeout -k 10 $((seconds + 120)) afl-fuzz -i "$seeds" -o "$findings" -t 10000 -m none -s 16 -V "$seconds" "${dict[@]}" \
       -- dotnet "$out/bin/Kcptun.Fuzz.dll" "$target" >"$findings.log" 2>&1 || rc=$?
   local stats="$findings/default/fuzzer_stats"
   if [ ! -f "$stats" ]; then

@@ -5,9 +5,10 @@ using SharpFuzz;
 // Kcptun.Fuzz TARGET PATH...  replay inputs (files, or every file of a folder); exit 1 when any is a finding
 // Kcptun.Fuzz list            the targets
 // Kcptun.Fuzz seeds VECTORS OUT   write the seed corpora built from the spec's vectors
+// Kcptun.Fuzz dict OUT            write the afl-fuzz dictionaries of the config targets
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.Error.WriteLine("usage: Kcptun.Fuzz TARGET [PATH...] | list | seeds VECTORS_DIR OUT_DIR");
+    Console.Error.WriteLine("usage: Kcptun.Fuzz TARGET [PATH...] | list | seeds VECTORS_DIR OUT_DIR | dict OUT_DIR");
     return 2;
 }
 
@@ -19,6 +20,12 @@ if (args[0] == "list")
     }
 
     Console.WriteLine($"{"protection-CRYPT",-12} protection with the cipher pinned, e.g. protection-aes-128-gcm");
+    return 0;
+}
+
+if (args[0] == "dict" && args.Length == 2)
+{
+    Dictionaries.Write(args[1]);
     return 0;
 }
 
