@@ -15,7 +15,8 @@ internal static class SessionTarget
     public static void Run(ReadOnlySpan<byte> data)
     {
         var input = new FuzzInput(data);
-        var connection = new InputStream(input.Rest.ToArray(), SmuxTarget.ReadSize(input.Byte() & 15));
+        var readSize = SmuxTarget.ReadSize(input.Byte() & 15);
+        var connection = new InputStream(input.Rest.ToArray(), readSize);
         SniffedSession sniffed;
         try
         {
