@@ -93,11 +93,13 @@ internal static class ConfigTargets
         });
     }
 
+    // Under the time budget: building from valid options is synchronous, and a setting that makes it slow (pads,
+    // tables) must be a finding, not a timeout that kills afl-fuzz's fork server.
     private static void Refusals(Action action)
     {
         try
         {
-            action();
+            FuzzBudget.Wait(Task.Run(action), "loading, validating and building the options");
         }
         catch (CommandLineUsageException)
         {
