@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kcptun.Fuzz;
 using SharpFuzz;
 
@@ -6,6 +7,13 @@ using SharpFuzz;
 // Kcptun.Fuzz list            the targets
 // Kcptun.Fuzz seeds VECTORS OUT   write the seed corpora built from the spec's vectors
 // Kcptun.Fuzz dict OUT            write the afl-fuzz dictionaries of the config targets
+// Instrumented code writes its coverage to Trace.SharedMem, which SharpFuzz only points at afl-fuzz's map inside
+// Fuzzer.Run: before that (resolving a pinned cipher's name, replaying inputs) it needs a scratch map of its own.
+unsafe
+{
+    SharpFuzz.Common.Trace.SharedMem = (byte*)NativeMemory.AllocZeroed(1 << 16);
+}
+
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine("usage: Kcptun.Fuzz TARGET [PATH...] | list | seeds VECTORS_DIR OUT_DIR | dict OUT_DIR");
