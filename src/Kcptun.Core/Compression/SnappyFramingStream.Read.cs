@@ -178,6 +178,12 @@ public sealed partial class SnappyFramingStream
             return Fail("snappy: corrupt input: bad block length");
         }
 
+        // Snappier returns a length varint past int.MaxValue as a negative int instead of refusing it.
+        if (length < 0)
+        {
+            return Fail("snappy: corrupt input: bad block length");
+        }
+
         if (length > MaxBlockSize)
         {
             return Fail($"snappy: corrupt input: block decodes to {length} bytes, more than {MaxBlockSize}");

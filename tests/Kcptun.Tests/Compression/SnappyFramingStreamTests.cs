@@ -165,6 +165,8 @@ public class SnappyFramingStreamTests
         { "ff060000734e6150705901cf2a01", "chunk length 76495 exceeds the maximum 76494" },
         { "ff060000734e61507059020400000000000000", "unskippable chunk type 0x02" },
         { "ff060000734e61507059010c00004439ac2f010000", "unexpected end of stream" },
+        // Found by the session fuzz target: a length varint past int.MaxValue that the block codec reads as negative.
+        { "ff060000734e61507059" + "00200000" + "44738484" + "848484844e615070590020000044738484847e6c6c6002040f02656c", "bad block length" },
     };
 
     [Theory]
