@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Kcptun.Crypto;
 using Kcptun.Diagnostics;
 using Kcptun.Kcp;
+using Kcptun.Kcp.Congestion;
 
 namespace Kcptun.Transport;
 
@@ -68,6 +69,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         {
             _kcp.SetMtu(options.Mtu - _pipeline.TrailerSize);
         }
+
+        _kcp.CongestionControl = options.CongestionControl;
 
         TransportCounters.SessionOpened(Counters, active: listener is null);
     }
@@ -250,7 +253,14 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     {
         if (_pacer is null || !_pacer.HasBacklog)
         {
-            FlushAndSendLocked(KcpClock.Now);
+            long now = KcpClock.NowMilliseconds;
+            uint delay = FlushAndSendLocked(unchecked((uint)now));
+            if (_kcp.CongestionControl == CongestionControl.Bbr)
+            {
+                // Paced: what the budget held back is due in a few ms; the receive path flushes it then (the
+                // scheduler's update stays armed for its own, later time).
+                _flushDue = Math.Min(_flushDue, now + delay);
+            }
         }
     }
 

@@ -59,6 +59,13 @@ public sealed record KcpSessionOptions
     /// </summary>
     public int RateLimit { get; init; }
 
+    /// <summary>
+    /// How the session's KCP decides what to send (<c>--cc</c>): <see cref="Kcp.Congestion.CongestionControl.Kcp"/>
+    /// (the default here, kcp-go's behaviour) or <see cref="Kcp.Congestion.CongestionControl.Bbr"/> (paced at the
+    /// measured path rate; the windows become caps). The tunnel defaults to bbr.
+    /// </summary>
+    public Kcp.Congestion.CongestionControl CongestionControl { get; init; }
+
     /// <summary>The clock of the pacing token bucket (<see cref="RateLimit"/>); tests inject a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -59,6 +59,7 @@ internal static class StartupLog
     // mtu .. closewait: the same lines, in the same order, on both sides.
     private static List<string> Transport(TunnelOptions o) =>
     [
+        $"cc: {o.CongestionControl}",
         $"mtu: {o.Mtu}",
         $"ratelimit: {o.RateLimit}",
         $"datashard: {o.DataShards} parityshard: {o.ParityShards}",

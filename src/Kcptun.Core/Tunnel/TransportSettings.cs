@@ -30,6 +30,7 @@ internal static class TransportSettings
             DataShards = options.DataShards,
             ParityShards = options.ParityShards,
             RateLimit = Math.Max(options.RateLimit, 0),
+            CongestionControl = options.CongestionControlKind,
             ProtectionFactory = () => PacketProtection.Create(crypt, derivedKey, CryptNames.Generation),
             Log = log.Write,
         };

@@ -49,6 +49,19 @@ public abstract record TunnelOptions
     /// <summary>Hidden <c>--resend</c>: used by <c>--mode manual</c> only (default 0).</summary>
     public int Resend { get; init; }
 
+    /// <summary>
+    /// <c>--cc</c> (not in Go kcptun): <c>bbr</c> (default) paces what this side sends at the measured path rate
+    /// (PROTOCOL.md unchanged on the wire; <c>--sndwnd</c>/<c>--rcvwnd</c> become caps and <c>--nc</c> no longer
+    /// matters for data); <c>kcp</c> is Go kcptun's behaviour bit for bit (fixed windows, blast with nc 1).
+    /// </summary>
+    public string CongestionControl { get; init; } = "bbr";
+
+    /// <summary>The parsed <see cref="CongestionControl"/> (call after <see cref="Validate"/>).</summary>
+    public Kcptun.Kcp.Congestion.CongestionControl CongestionControlKind =>
+        string.Equals(CongestionControl, "kcp", StringComparison.OrdinalIgnoreCase)
+            ? Kcptun.Kcp.Congestion.CongestionControl.Kcp
+            : Kcptun.Kcp.Congestion.CongestionControl.Bbr;
+
     /// <summary>Hidden <c>--nc</c>: used by <c>--mode manual</c> only; 1 = no congestion control (default 0).</summary>
     public int NoCongestion { get; init; }
 
@@ -145,6 +158,12 @@ public abstract record TunnelOptions
         if (!KcpModes.IsKnown(Mode))
         {
             problems.Add($"--mode: unknown mode \"{Mode}\"; valid values: {string.Join(", ", KcpModes.Names)}");
+        }
+
+        if (!string.Equals(CongestionControl, "bbr", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(CongestionControl, "kcp", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"--cc: unknown congestion control \"{CongestionControl}\"; valid values: bbr, kcp");
         }
 
         CheckMtu(problems);
