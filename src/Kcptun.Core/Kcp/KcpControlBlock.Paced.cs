@@ -58,6 +58,14 @@ public sealed partial class KcpControlBlock
     /// <summary>The rate controller under <see cref="Congestion.CongestionControl.Bbr"/> (diagnostics and tests), else null.</summary>
     public BbrController? RateController => _bbr;
 
+    /// <summary>
+    /// Whether the owner should queue more data: always under kcp (the windows decide, as kcp-go); under bbr only
+    /// while the send queue holds less than the controller's window again (at least 256 segments), so what a session
+    /// buffers follows the path's BDP rather than snd_wnd (32768 segments by default under bbr).
+    /// </summary>
+    public bool CanQueueMore =>
+        _bbr is null || _sendQueue.Count < Math.Max(256, _bbr.CongestionWindow / (_mss + KcpSegmentHeader.Size));
+
     /// <summary>KCP bytes transmitted and not yet acknowledged (tracked under <see cref="Congestion.CongestionControl.Bbr"/> only).</summary>
     public long BytesInFlight => _bytesInFlight;
 

@@ -322,7 +322,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private bool CanQueueLocked()
     {
         int waiting = _kcp.WaitingToSend;
-        return waiting < _kcp.SendWindow && waiting < _kcp.RemoteWindow;
+        return waiting < _kcp.SendWindow && waiting < _kcp.RemoteWindow && _kcp.CanQueueMore;
     }
 
     /// <summary>Marks the socket broken (fatal receive error): reads and writes fail from now on.</summary>

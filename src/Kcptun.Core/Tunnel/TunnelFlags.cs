@@ -63,7 +63,7 @@ internal static class TunnelFlags
 
         public OptionDefinition<T> Mode { get; } = OptionDefinition<T>.String("mode", null, "profiles: " + string.Join(", ", KcpModes.Names), o => o.Mode, (o, v) => Set(o, b => b with { Mode = v }));
 
-        public OptionDefinition<T> CongestionControl { get; } = OptionDefinition<T>.String("cc", null, "congestion control: bbr paces sending at the measured path bandwidth and RTT (sndwnd/rcvwnd become caps, nc is ignored for data); kcp is Go kcptun's fixed-window sending", o => o.CongestionControl, (o, v) => Set(o, b => b with { CongestionControl = v }));
+        public OptionDefinition<T> CongestionControl { get; } = OptionDefinition<T>.String("cc", null, "congestion control: bbr paces sending at the measured path bandwidth and RTT (sndwnd/rcvwnd become caps, " + TunnelOptions.BbrDefaultWindow + " unless given; nc is ignored for data); kcp is Go kcptun's fixed-window sending with Go's window defaults", o => o.CongestionControl, (o, v) => Set(o, b => b with { CongestionControl = v }));
 
         public OptionDefinition<T> Qpp { get; } = OptionDefinition<T>.Bool("QPP", "enable Quantum Permutation Pads(QPP)", (o, v) => Set(o, b => b with { Qpp = v }), jsonKey: "qpp");
 
@@ -73,9 +73,9 @@ internal static class TunnelFlags
 
         public OptionDefinition<T> RateLimit { get; } = OptionDefinition<T>.Int("ratelimit", null, "set maximum outgoing speed (in bytes per second) for a single KCP connection, 0 to disable. Also known as packet pacing", o => o.RateLimit, (o, v) => Set(o, b => b with { RateLimit = v }));
 
-        public OptionDefinition<T> SendWindow { get; } = OptionDefinition<T>.Int("sndwnd", null, "set send window size(num of packets)", o => o.SendWindow, (o, v) => Set(o, b => b with { SendWindow = v }));
+        public OptionDefinition<T> SendWindow { get; } = OptionDefinition<T>.Int("sndwnd", null, "set send window size(num of packets)", o => o.SendWindow, (o, v) => Set(o, b => b with { SendWindow = v, SendWindowGiven = true }));
 
-        public OptionDefinition<T> ReceiveWindow { get; } = OptionDefinition<T>.Int("rcvwnd", null, "set receive window size(num of packets)", o => o.ReceiveWindow, (o, v) => Set(o, b => b with { ReceiveWindow = v }));
+        public OptionDefinition<T> ReceiveWindow { get; } = OptionDefinition<T>.Int("rcvwnd", null, "set receive window size(num of packets)", o => o.ReceiveWindow, (o, v) => Set(o, b => b with { ReceiveWindow = v, ReceiveWindowGiven = true }));
 
         public OptionDefinition<T> DataShards { get; } = OptionDefinition<T>.Int("datashard", "ds", "set reed-solomon erasure coding - datashard", o => o.DataShards, (o, v) => Set(o, b => b with { DataShards = v }));
 

@@ -23,6 +23,22 @@ public class CongestionControlOptionTests
     }
 
     [Fact]
+    public void Windows_are_large_caps_under_bbr_unless_given_and_go_defaults_under_kcp()
+    {
+        var log = new TunnelLog(TextWriter.Null);
+        var bbr = TransportSettings.From(new ClientOptions(), new byte[32], log);
+        Assert.Equal((32768, 32768), (bbr.SendWindow, bbr.ReceiveWindow));
+
+        var given = new ClientOptions();
+        CommandLineParser.Parse(TunnelFlags.Client, ["--sndwnd", "4096"], ref given);
+        Assert.Equal((4096, 32768), (given.EffectiveSendWindow, given.EffectiveReceiveWindow));
+
+        var kcp = TransportSettings.From(new ServerOptions { CongestionControl = "kcp" }, new byte[32], log);
+        Assert.Equal((1024, 1024), (kcp.SendWindow, kcp.ReceiveWindow));
+        Assert.Equal((128, 512), (new ClientOptions { CongestionControl = "kcp" }.EffectiveSendWindow, new ClientOptions { CongestionControl = "kcp" }.EffectiveReceiveWindow));
+    }
+
+    [Fact]
     public void Unknown_value_is_a_clear_error()
     {
         var e = Assert.Throws<TunnelConfigurationException>(() => new ClientOptions { CongestionControl = "cubic" }.Validate());
@@ -32,7 +48,8 @@ public class CongestionControlOptionTests
     [Fact]
     public void Startup_log_and_help_show_it()
     {
-        Assert.Contains("cc: bbr", StartupLog.Server(new ServerOptions()));
+        Assert.Contains("cc: bbr (windows used as caps: sndwnd 32768 rcvwnd 32768)", StartupLog.Server(new ServerOptions()));
+        Assert.Contains("cc: bbr (windows used as caps: sndwnd 4096 rcvwnd 32768)", StartupLog.Server(new ServerOptions { SendWindow = 4096, SendWindowGiven = true }));
         Assert.Contains("cc: kcp", StartupLog.Client(new ClientOptions { CongestionControl = "kcp" }, "127.0.0.1:1"));
         Assert.Contains(TunnelProgram.ClientHelp().Split('\n'), l => l.StartsWith("   --cc value", StringComparison.Ordinal) && l.EndsWith("(default: \"bbr\")", StringComparison.Ordinal));
     }
