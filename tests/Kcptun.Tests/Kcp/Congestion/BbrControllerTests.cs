@@ -104,9 +104,9 @@ public class BbrControllerTests(ITestOutputHelper output)
         link.RunFor(5000);
         Assert.InRange(link.Controller(0).MinRtt, 100u, 103u);
 
-        link.Delay = 25; // shorter path: the min filter takes it at once
-        link.RunFor(1000);
-        Assert.InRange(link.Controller(0).MinRtt, 50u, 53u);
+        link.Delay = 25; // shorter path: the min filter takes it as soon as the queue drains (the 0.75 phase)
+        link.RunFor(3000);
+        Assert.InRange(link.Controller(0).MinRtt, 50u, 60u); // from 100: within 10 ms of the new path's
 
         link.Delay = 75; // longer path: found again within one min-RTT window (10 s) by probing RTT
         link.RunFor(15_000);
