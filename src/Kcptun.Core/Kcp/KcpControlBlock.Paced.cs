@@ -119,7 +119,7 @@ public sealed partial class KcpControlBlock
                 _fastAckScanStart = Math.Min(_fastAckScanStart, i);
                 segment.ResendAt = now + segment.Rto;
                 lost++;
-                TransmitPaced(ref segment, ref buffer, ref offset, window, una, now, retransmission: true);
+                TransmitPaced(ref segment, ref buffer, ref offset, window, una, now, retransmission: true, lossSignal: false);
                 outSegments++;
             }
 
@@ -212,10 +212,10 @@ public sealed partial class KcpControlBlock
         _paceStamp = now;
     }
 
-    private void TransmitPaced(ref KcpSegment segment, ref byte[] buffer, ref int offset, ushort window, uint una, uint now, bool retransmission)
+    private void TransmitPaced(ref KcpSegment segment, ref byte[] buffer, ref int offset, ushort window, uint una, uint now, bool retransmission, bool lossSignal = true)
     {
         var need = KcpSegmentHeader.Size + segment.Length;
-        segment.Delivery = _bbr!.OnSent(now, need, _bytesInFlight, retransmission);
+        segment.Delivery = _bbr!.OnSent(now, need, _bytesInFlight, retransmission && lossSignal);
         if (!retransmission)
         {
             _bytesInFlight += need;
