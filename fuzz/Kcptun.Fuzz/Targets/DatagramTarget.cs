@@ -34,6 +34,7 @@ internal static class DatagramTarget
         KcpControlBlock? kcp = null;
         long expectedPackets = 0;
         long dropped = 0;
+        long now = 0; // a deterministic clock: each datagram arrives 10 ms after the previous one
         while (input.TryRecord(out var record))
         {
             var datagram = s_datagram.AsSpan(0, Math.Min(record.Length, s_datagram.Length));
@@ -56,10 +57,11 @@ internal static class DatagramTarget
                 kcp.SetMtu(options.Mtu - pipeline.TrailerSize);
             }
 
-            pipeline.Input(payload, kcp, options.AckNoDelay);
+            now += 10;
+            pipeline.Input(payload, kcp, options.AckNoDelay, now);
             expectedPackets++;
             FuzzFindingException.Check(counters.InPkts == expectedPackets, $"InPkts is {counters.InPkts} after {expectedPackets} packets");
-            kcp.Flush(ackOnly: false, KcpClock.Now);
+            kcp.Flush(ackOnly: false, unchecked((uint)now));
             pipeline.SendPending();
             while (kcp.Receive(s_receive) > 0)
             {

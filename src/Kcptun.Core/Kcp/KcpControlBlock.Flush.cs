@@ -105,6 +105,14 @@ public sealed partial class KcpControlBlock
 
         _probe = 0;
 
+        if (_bbr is not null)
+        {
+            var due = FlushPaced(ref buffer, ref offset, window, una, now, ref outSegments);
+            EmitRemainder(buffer, offset);
+            Count(0, outSegments);
+            return (uint)due;
+        }
+
         // 4. Admit queued segments into the send buffer within min(snd_wnd, rmt_wnd[, cwnd]).
         var sendLimit = Math.Min(_sendWindow, _remoteWindow);
         if (!_noCongestionControl)

@@ -63,7 +63,7 @@ public sealed partial class KcpControlBlock
                 _remoteWindow = header.Window;
             }
 
-            if (RemoveAcknowledgedBelow(header.Unacknowledged))
+            if (RemoveAcknowledgedBelow(header.Unacknowledged, now))
             {
                 windowSlid = true;
             }
@@ -72,8 +72,13 @@ public sealed partial class KcpControlBlock
             switch (command)
             {
                 case KcpCommand.Ack:
-                    MarkAcknowledged(sn);
+                    MarkAcknowledged(sn, header.Timestamp, now);
                     CountFastAcks(sn, header.Timestamp);
+                    if (_bbr is not null && regular && (int)(now - header.Timestamp) >= 0)
+                    {
+                        _bbr.OnRttSample(now - header.Timestamp);
+                    }
+
                     sawAck = true;
                     latestAckTimestamp = header.Timestamp;
                     break;
@@ -114,6 +119,13 @@ public sealed partial class KcpControlBlock
             CountRepeats(repeats);
         }
 
+        if (_bbr is not null)
+        {
+            _bbr.OnAckProcessed(now, _bytesInFlight);
+            windowSlid |= _deliveredInInput; // in flight shrank: the controller may let more go
+            _deliveredInInput = false;
+        }
+
         if (result != 0)
         {
             return result;
@@ -135,9 +147,20 @@ public sealed partial class KcpControlBlock
             {
                 _hasRttSample = true;
                 _lastSampledTimestamp = latestAckTimestamp;
+                if (_bbr is not null && _oldestDeliveredSent != 0 && (int)(now - _oldestDeliveredSent) > rtt)
+                {
+                    // Under bbr the estimator takes the longest delay of the segments this packet delivered (by ACK
+                    // or una), at most AckHoldAllowance above the ACK's: the peer holds ACKs up to its flush interval
+                    // and sends only the last one of an in-order batch, so an RTO sized by that least delayed ACK
+                    // fired on segments that had arrived (8% needless resends on an idle 50 ms path).
+                    rtt = Math.Min((int)(now - _oldestDeliveredSent), rtt + AckHoldAllowance);
+                }
+
                 UpdateRto(rtt);
             }
         }
+
+        _oldestDeliveredSent = 0;
 
         if (!_noCongestionControl && (int)(_sendUnacknowledged - previousUna) > 0)
         {
@@ -157,7 +180,7 @@ public sealed partial class KcpControlBlock
     }
 
     /// <summary>Drops every send-buffer segment below the peer's una; then snd_una = first left (or snd_nxt).</summary>
-    private bool RemoveAcknowledgedBelow(uint una)
+    private bool RemoveAcknowledgedBelow(uint una, uint now)
     {
         var removed = false;
         while (_sendBuffer.Count > 0)
@@ -166,6 +189,11 @@ public sealed partial class KcpControlBlock
             if ((int)(una - segment.SequenceNumber) <= 0)
             {
                 break;
+            }
+
+            if (_bbr is not null && !segment.Acknowledged && segment.Transmissions > 0)
+            {
+                OnSegmentDelivered(ref segment, now, spurious: false);
             }
 
             _pool.Return(segment.Data);
@@ -182,7 +210,7 @@ public sealed partial class KcpControlBlock
     }
 
     /// <summary>Marks the segment with this sn acknowledged (it stays until una passes it) and frees its data.</summary>
-    private void MarkAcknowledged(uint sn)
+    private void MarkAcknowledged(uint sn, uint timestamp, uint now)
     {
         if ((int)(sn - _sendUnacknowledged) < 0 || (int)(sn - _sendNext) >= 0)
         {
@@ -193,6 +221,12 @@ public sealed partial class KcpControlBlock
         ref var segment = ref _sendBuffer[(int)(sn - _sendUnacknowledged)];
         if (!segment.Acknowledged)
         {
+            if (_bbr is not null && segment.Transmissions > 0)
+            {
+                // The ACK echoes the ts of the transmission that arrived: an earlier one means the last resend was needless.
+                OnSegmentDelivered(ref segment, now, spurious: segment.Transmissions > 1 && timestamp != segment.Timestamp);
+            }
+
             segment.Acknowledged = true;
             _pool.Return(segment.Data);
             segment.Data = null;

@@ -230,6 +230,7 @@ public sealed partial class KcpControlBlock
         _mss = mtu - KcpSegmentHeader.Size - _reserved;
         _outputBuffer = new byte[mtu + OutputSlack];
         _pool.Resize(Math.Max(mtu, MinimumPoolBufferSize));
+        ResizeRateController();
         return true;
     }
 

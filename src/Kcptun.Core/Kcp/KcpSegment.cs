@@ -23,6 +23,9 @@ internal struct KcpSegment
     /// <summary>Count of later ACKs seen while this one stayed unacknowledged (Go: fastack).</summary>
     public uint FastAck;
 
+    /// <summary>Delivery state at the last transmission, for the rate controller's samples (unused under kcp).</summary>
+    public Congestion.DeliverySnapshot Delivery;
+
     public byte Fragment;
 
     /// <summary>Acknowledged by sn but still in the send buffer until una passes it (kcp-go's lazy removal).</summary>

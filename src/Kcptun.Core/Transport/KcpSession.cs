@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Kcptun.Crypto;
 using Kcptun.Diagnostics;
 using Kcptun.Kcp;
+using Kcptun.Kcp.Congestion;
 
 namespace Kcptun.Transport;
 
@@ -74,6 +75,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         {
             _kcp.SetMtu(options.Mtu - _pipeline.TrailerSize);
         }
+
+        _kcp.CongestionControl = options.CongestionControl;
 
         TransportCounters.SessionOpened(Counters, active: listener is null);
     }
@@ -262,7 +265,14 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     {
         if (_pacer is null || !_pacer.HasBacklog)
         {
-            FlushAndSendLocked(_clock.Now);
+            long now = _clock.NowMilliseconds;
+            uint delay = FlushAndSendLocked(unchecked((uint)now));
+            if (_kcp.CongestionControl == CongestionControl.Bbr)
+            {
+                // Paced: what the budget held back is due in a few ms; the receive path flushes it then (the
+                // scheduler's update stays armed for its own, later time).
+                _flushDue = Math.Min(_flushDue, now + delay);
+            }
         }
     }
 
@@ -326,7 +336,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private bool CanQueueLocked()
     {
         int waiting = _kcp.WaitingToSend;
-        return waiting < _kcp.SendWindow && waiting < _kcp.RemoteWindow;
+        return waiting < _kcp.SendWindow && waiting < _kcp.RemoteWindow && _kcp.CanQueueMore;
     }
 
     /// <summary>Marks the socket broken (fatal receive error): reads and writes fail from now on.</summary>

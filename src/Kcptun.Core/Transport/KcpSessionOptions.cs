@@ -60,6 +60,13 @@ public sealed record KcpSessionOptions
     public int RateLimit { get; init; }
 
     /// <summary>
+    /// How the session's KCP decides what to send (<c>--cc</c>): <see cref="Kcp.Congestion.CongestionControl.Kcp"/>
+    /// (the default here, kcp-go's behaviour) or <see cref="Kcp.Congestion.CongestionControl.Bbr"/> (paced at the
+    /// measured path rate; the windows become caps). The tunnel defaults to bbr.
+    /// </summary>
+    public Kcp.Congestion.CongestionControl CongestionControl { get; init; }
+
+    /// <summary>
     /// The session's clock: KCP timestamps and flush timing, FEC group ages and the pacing token bucket
     /// (<see cref="RateLimit"/>). Tests inject a fake one, with a <see cref="Scheduler"/> on the same clock.
     /// </summary>

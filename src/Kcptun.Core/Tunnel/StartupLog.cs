@@ -59,6 +59,9 @@ internal static class StartupLog
     // mtu .. closewait: the same lines, in the same order, on both sides.
     private static List<string> Transport(TunnelOptions o) =>
     [
+        o.CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr
+            ? $"cc: {o.CongestionControl} (windows used as caps: sndwnd {o.EffectiveSendWindow} rcvwnd {o.EffectiveReceiveWindow})"
+            : $"cc: {o.CongestionControl}",
         $"mtu: {o.Mtu}",
         $"ratelimit: {o.RateLimit}",
         $"datashard: {o.DataShards} parityshard: {o.ParityShards}",

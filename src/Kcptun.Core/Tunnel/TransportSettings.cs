@@ -20,8 +20,8 @@ internal static class TransportSettings
             Interval = kcp.Interval,
             Resend = kcp.Resend,
             NoCongestionControl = kcp.NoCongestionControl,
-            SendWindow = options.SendWindow,
-            ReceiveWindow = options.ReceiveWindow,
+            SendWindow = options.EffectiveSendWindow,
+            ReceiveWindow = options.EffectiveReceiveWindow,
             Mtu = options.Mtu,
             AckNoDelay = options.AckNoDelay,
             StreamMode = true,
@@ -30,6 +30,7 @@ internal static class TransportSettings
             DataShards = options.DataShards,
             ParityShards = options.ParityShards,
             RateLimit = Math.Max(options.RateLimit, 0),
+            CongestionControl = options.CongestionControlKind,
             ProtectionFactory = () => PacketProtection.Create(crypt, derivedKey, CryptNames.Generation),
             Log = log.Write,
         };

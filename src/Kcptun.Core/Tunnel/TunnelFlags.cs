@@ -19,7 +19,7 @@ internal static class TunnelFlags
         [
             OptionDefinition<ClientOptions>.String("localaddr", "l", "local listen address, or path/to/unix_socket", o => o.LocalAddress, (o, v) => o with { LocalAddress = v }),
             OptionDefinition<ClientOptions>.String("remoteaddr", "r", "kcp server address, eg: \"IP:29900\" a for single port, \"IP:minport-maxport\" for port range", o => o.RemoteAddress, (o, v) => o with { RemoteAddress = v }),
-            c.Key, c.Crypt, c.Mode, c.Qpp, c.QppCount,
+            c.Key, c.Crypt, c.Mode, c.CongestionControl, c.Qpp, c.QppCount,
             OptionDefinition<ClientOptions>.Int("conn", null, "set num of UDP connections to server", o => o.Connections, (o, v) => o with { Connections = v }),
             OptionDefinition<ClientOptions>.Int("autoexpire", null, "set auto expiration time(in seconds) for a single UDP connection, 0 to disable", o => o.AutoExpire, (o, v) => o with { AutoExpire = v }),
             OptionDefinition<ClientOptions>.Int("scavengettl", null, "set how long an expired connection can live (in seconds)", o => o.ScavengeTtl, (o, v) => o with { ScavengeTtl = v }),
@@ -41,7 +41,7 @@ internal static class TunnelFlags
         [
             OptionDefinition<ServerOptions>.String("listen", "l", "kcp server listen address, eg: \"IP:29900\" for a single port, \"IP:minport-maxport\" for port range", o => o.Listen, (o, v) => o with { Listen = v }),
             OptionDefinition<ServerOptions>.String("target", "t", "target server address, or path/to/unix_socket", o => o.Target, (o, v) => o with { Target = v }),
-            c.Key, c.Crypt, c.Qpp, c.QppCount, c.Mode, c.Mtu, c.RateLimit, c.SendWindow, c.ReceiveWindow, c.DataShards,
+            c.Key, c.Crypt, c.Qpp, c.QppCount, c.Mode, c.CongestionControl, c.Mtu, c.RateLimit, c.SendWindow, c.ReceiveWindow, c.DataShards,
             c.ParityShards, c.Dscp,
             OptionDefinition<ServerOptions>.Bool("nocomp", "disable compression; when not given, each session is detected: compressed and uncompressed clients are both served (--nocomp=false: compressed clients only)", (o, v) => o with { NoCompression = v }),
             c.AckNoDelay, c.NoDelay, c.Interval, c.Resend, c.NoCongestion,
@@ -63,6 +63,8 @@ internal static class TunnelFlags
 
         public OptionDefinition<T> Mode { get; } = OptionDefinition<T>.String("mode", null, "profiles: " + string.Join(", ", KcpModes.Names), o => o.Mode, (o, v) => Set(o, b => b with { Mode = v }));
 
+        public OptionDefinition<T> CongestionControl { get; } = OptionDefinition<T>.String("cc", null, "congestion control: bbr paces sending at the measured path bandwidth and RTT (sndwnd/rcvwnd become caps, " + TunnelOptions.BbrDefaultWindow + " unless given; nc is ignored for data); kcp is Go kcptun's fixed-window sending with Go's window defaults", o => o.CongestionControl, (o, v) => Set(o, b => b with { CongestionControl = v }));
+
         public OptionDefinition<T> Qpp { get; } = OptionDefinition<T>.Bool("QPP", "enable Quantum Permutation Pads(QPP)", (o, v) => Set(o, b => b with { Qpp = v }), jsonKey: "qpp");
 
         public OptionDefinition<T> QppCount { get; } = OptionDefinition<T>.Int("QPPCount", null, "the prime number of pads to use for QPP: The more pads you use, the more secure the encryption. Each pad requires 256 bytes.", o => o.QppCount, (o, v) => Set(o, b => b with { QppCount = v }), jsonKey: "qpp-count");
@@ -71,9 +73,9 @@ internal static class TunnelFlags
 
         public OptionDefinition<T> RateLimit { get; } = OptionDefinition<T>.Int("ratelimit", null, "set maximum outgoing speed (in bytes per second) for a single KCP connection, 0 to disable. Also known as packet pacing", o => o.RateLimit, (o, v) => Set(o, b => b with { RateLimit = v }));
 
-        public OptionDefinition<T> SendWindow { get; } = OptionDefinition<T>.Int("sndwnd", null, "set send window size(num of packets)", o => o.SendWindow, (o, v) => Set(o, b => b with { SendWindow = v }));
+        public OptionDefinition<T> SendWindow { get; } = OptionDefinition<T>.Int("sndwnd", null, "set send window size(num of packets)", o => o.SendWindow, (o, v) => Set(o, b => b with { SendWindow = v, SendWindowGiven = true }));
 
-        public OptionDefinition<T> ReceiveWindow { get; } = OptionDefinition<T>.Int("rcvwnd", null, "set receive window size(num of packets)", o => o.ReceiveWindow, (o, v) => Set(o, b => b with { ReceiveWindow = v }));
+        public OptionDefinition<T> ReceiveWindow { get; } = OptionDefinition<T>.Int("rcvwnd", null, "set receive window size(num of packets)", o => o.ReceiveWindow, (o, v) => Set(o, b => b with { ReceiveWindow = v, ReceiveWindowGiven = true }));
 
         public OptionDefinition<T> DataShards { get; } = OptionDefinition<T>.Int("datashard", "ds", "set reed-solomon erasure coding - datashard", o => o.DataShards, (o, v) => Set(o, b => b with { DataShards = v }));
 

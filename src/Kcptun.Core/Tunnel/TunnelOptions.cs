@@ -58,6 +58,41 @@ public abstract record TunnelOptions
     /// <summary>Hidden <c>--resend</c>: used by <c>--mode manual</c> only (default 0).</summary>
     public int Resend { get; init; }
 
+    /// <summary>
+    /// <c>--cc</c> (not in Go kcptun): <c>bbr</c> (default) paces what this side sends at the measured path rate
+    /// (PROTOCOL.md unchanged on the wire; <c>--sndwnd</c>/<c>--rcvwnd</c> become caps and <c>--nc</c> no longer
+    /// matters for data); <c>kcp</c> is Go kcptun's behaviour bit for bit (fixed windows, blast with nc 1).
+    /// </summary>
+    public string CongestionControl { get; init; } = "bbr";
+
+    /// <summary>
+    /// The send and receive windows (segments) under <c>--cc bbr</c> when <c>--sndwnd</c>/<c>--rcvwnd</c> are not
+    /// given: 32768 x ~1.3 KB = 42 MB in flight, 1 Gbit/s x 340 ms. They are only caps: the controller keeps in
+    /// flight near 2 x the measured BDP and the session queues at most about that much more (KcpSession), so memory
+    /// follows the path; a receiver holds at most this many segments when its application stops reading.
+    /// </summary>
+    public const int BbrDefaultWindow = 32768;
+
+    /// <summary>True when <c>--sndwnd</c> was given (flag or JSON).</summary>
+    public bool SendWindowGiven { get; init; }
+
+    /// <summary>True when <c>--rcvwnd</c> was given (flag or JSON).</summary>
+    public bool ReceiveWindowGiven { get; init; }
+
+    /// <summary>The send window the sessions use: <see cref="SendWindow"/>, or <see cref="BbrDefaultWindow"/> under bbr when not given.</summary>
+    public int EffectiveSendWindow =>
+        CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr && !SendWindowGiven ? BbrDefaultWindow : SendWindow;
+
+    /// <summary>The receive window the sessions use: <see cref="ReceiveWindow"/>, or <see cref="BbrDefaultWindow"/> under bbr when not given.</summary>
+    public int EffectiveReceiveWindow =>
+        CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr && !ReceiveWindowGiven ? BbrDefaultWindow : ReceiveWindow;
+
+    /// <summary>The parsed <see cref="CongestionControl"/> (call after <see cref="Validate"/>).</summary>
+    public Kcptun.Kcp.Congestion.CongestionControl CongestionControlKind =>
+        string.Equals(CongestionControl, "kcp", StringComparison.OrdinalIgnoreCase)
+            ? Kcptun.Kcp.Congestion.CongestionControl.Kcp
+            : Kcptun.Kcp.Congestion.CongestionControl.Bbr;
+
     /// <summary>Hidden <c>--nc</c>: used by <c>--mode manual</c> only; 1 = no congestion control (default 0).</summary>
     public int NoCongestion { get; init; }
 
@@ -156,6 +191,12 @@ public abstract record TunnelOptions
         if (!KcpModes.IsKnown(Mode))
         {
             problems.Add($"--mode: unknown mode \"{Mode}\"; valid values: {string.Join(", ", KcpModes.Names)}");
+        }
+
+        if (!string.Equals(CongestionControl, "bbr", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(CongestionControl, "kcp", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"--cc: unknown congestion control \"{CongestionControl}\"; valid values: bbr, kcp");
         }
 
         CheckMtu(problems);

@@ -10,6 +10,7 @@ public class CommandLineParserTests
         ["key"] = ("secret", o => o.Key, "secret"),
         ["crypt"] = ("salsa20", o => o.Crypt, "salsa20"),
         ["mode"] = ("fast3", o => o.Mode, "fast3"),
+        ["cc"] = ("kcp", o => o.CongestionControl, "kcp"),
         ["QPP"] = ("", o => o.Qpp, true),
         ["QPPCount"] = ("7", o => o.QppCount, 7),
         ["mtu"] = ("1200", o => o.Mtu, 1200),

@@ -7,7 +7,7 @@ public class HelpTextTests
     // Every option line of docs/protocol/cli.md §8.1 to 8.4 (Debian and latest help), as "names" column text.
     private static readonly string[] s_clientFlags =
     [
-        "--localaddr value, -l value", "--remoteaddr value, -r value", "--key value", "--crypt value", "--mode value",
+        "--localaddr value, -l value", "--remoteaddr value, -r value", "--key value", "--crypt value", "--mode value", "--cc value",
         "--QPP", "--QPPCount value", "--conn value", "--autoexpire value", "--scavengettl value", "--mtu value",
         "--ratelimit value", "--sndwnd value", "--rcvwnd value", "--datashard value, --ds value",
         "--parityshard value, --ps value", "--dscp value", "--nocomp", "--sockbuf value", "--smuxver value",
@@ -19,7 +19,7 @@ public class HelpTextTests
     private static readonly string[] s_serverFlags =
     [
         "--listen value, -l value", "--target value, -t value", "--key value", "--crypt value", "--QPP", "--QPPCount value",
-        "--mode value", "--mtu value", "--ratelimit value", "--sndwnd value", "--rcvwnd value",
+        "--mode value", "--cc value", "--mtu value", "--ratelimit value", "--sndwnd value", "--rcvwnd value",
         "--datashard value, --ds value", "--parityshard value, --ps value", "--dscp value", "--nocomp", "--sockbuf value",
         "--smuxver value", "--smuxbuf value", "--framesize value", "--streambuf value", "--keepalive value",
         "--closewait value", "--snmplog value", "--snmpperiod value", "--pprof", "--log value", "--quiet", "--tcp",

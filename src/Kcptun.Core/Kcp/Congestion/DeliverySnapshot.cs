@@ -1,0 +1,21 @@
+namespace Kcptun.Kcp.Congestion;
+
+/// <summary>
+/// The connection's delivery state when a segment was (last) transmitted, kept with the segment so its ACK can turn
+/// into a delivery-rate sample (draft-cheng-iccrg-delivery-rate-estimation: C.delivered, C.delivered_time,
+/// C.first_sent_time, C.is_app_limited at send).
+/// </summary>
+internal struct DeliverySnapshot
+{
+    /// <summary>Bytes delivered (acknowledged) on the connection before this transmission.</summary>
+    public long Delivered;
+
+    /// <summary>When <see cref="Delivered"/> last grew (ms).</summary>
+    public uint DeliveredTime;
+
+    /// <summary>Send time of the segment that opened the current sending interval (ms).</summary>
+    public uint FirstSentTime;
+
+    /// <summary>The segment was sent while the application, not the path, limited the rate.</summary>
+    public bool AppLimited;
+}

@@ -1,0 +1,136 @@
+using Kcptun.Kcp.Congestion;
+using Xunit.Abstractions;
+
+namespace Kcptun.Tests.Kcp.Congestion;
+
+/// <summary>
+/// The rate controller on the fake-clock bottleneck (<see cref="BottleneckLink"/>): 10 Mbit/s (1250 KCP bytes per
+/// ms), 50 ms minimum RTT, a 128 KiB queue (~100 ms), fast2, windows 4096. Goodput counts payload bytes read by the
+/// receiver, so a full link gives about 1228 bytes per ms (24-byte headers in 1350-byte datagrams).
+/// </summary>
+public class BbrControllerTests(ITestOutputHelper output)
+{
+    private const double Link = 1250;
+
+    private void Report(string what, BottleneckLink link, double goodput, int flow = 0)
+    {
+        var c = link.Controller(flow);
+        output.WriteLine($"{what}: t={link.Now} goodput={goodput:F0} B/ms phase={c.Phase} bw={c.BottleneckBandwidth:F0} minRtt={c.MinRtt} cwnd={c.CongestionWindow} loss={c.LossRate:F3} queue avg={link.AverageQueueDelay:F1} max={link.MaxQueueDelay:F1} ms, queue drops={link.QueueDrops}, random drops={link.RandomDrops}, forwarded={link.Forwarded}");
+    }
+
+    [Fact]
+    public void Fills_the_link_and_keeps_the_queue_short()
+    {
+        var link = new BottleneckLink(1, seed: 1, CongestionControl.Bbr);
+        link.RunFor(5000);
+        link.ResetQueueStatistics();
+        var goodput = link.Measure(20_000)[0];
+        Report("steady", link, goodput);
+        Assert.True(goodput > 0.9 * Link, $"goodput {goodput:F0}");
+        Assert.True(link.AverageQueueDelay < 15, $"queue {link.AverageQueueDelay:F1} ms");
+        Assert.Equal(0, link.QueueDrops - 0); // startup never overflowed the 100 ms queue either
+        Assert.InRange(link.Controller(0).MinRtt, 50u, 53u);
+        Assert.InRange(link.Controller(0).BottleneckBandwidth, 0.9 * Link, 1.1 * Link);
+    }
+
+    [Theory]
+    [InlineData(0.01)]
+    [InlineData(0.05)]
+    [InlineData(0.10)]
+    [InlineData(0.15)]
+    public void Random_loss_does_not_shrink_the_rate(double loss)
+    {
+        var link = new BottleneckLink(1, seed: 2, CongestionControl.Bbr) { Loss = loss, ReverseLoss = loss };
+        link.RunFor(5000);
+        link.ResetQueueStatistics();
+        var forwarded = link.ForwardedBytes;
+        var goodput = link.Measure(30_000)[0];
+        var busy = (link.ForwardedBytes - forwarded) / 30_000.0 / Link;
+        Report($"loss {loss}", link, goodput);
+        output.WriteLine($"link busy {busy:P1}");
+
+        // The sending rate stays near the link rate, and the link delivers (1 - loss) of it; in-order delivery
+        // behind holes and needless resends (lost ACKs) cost some goodput on top at high loss.
+        Assert.True(busy > 0.8, $"link busy {busy:P1} at {loss:P0} loss");
+        Assert.True(goodput > (loss < 0.1 ? 0.85 : 0.7) * (1 - loss) * Link, $"goodput {goodput:F0} at {loss:P0} loss");
+        Assert.True(link.AverageQueueDelay < 35, $"queue {link.AverageQueueDelay:F1} ms");
+    }
+
+    [Fact]
+    public void Loss_burst_backs_off_then_recovers()
+    {
+        var link = new BottleneckLink(1, seed: 3, CongestionControl.Bbr);
+        link.RunFor(5000);
+        var before = link.Controller(0).CongestionWindow;
+        link.Loss = 0.6;
+        link.RunFor(1500);
+        var during = Math.Min(link.Controller(0).CongestionWindow, link.Controller(0).InflightHigh);
+        output.WriteLine($"window before {before}, during the burst {during}");
+        Assert.True(during < before / 2, $"window {during} vs {before} before the burst");
+
+        link.Loss = 0;
+        link.RunFor(5000);
+        var goodput = link.Measure(10_000)[0];
+        Report("after burst", link, goodput);
+        Assert.True(goodput > 0.9 * Link, $"goodput {goodput:F0} after the burst");
+        Assert.Equal(long.MaxValue, link.Controller(0).InflightHigh);
+    }
+
+    [Fact]
+    public void Bandwidth_step_down_then_up_is_followed()
+    {
+        var link = new BottleneckLink(1, seed: 4, CongestionControl.Bbr);
+        link.RunFor(5000);
+        link.Rate = Link / 2;
+        link.RunFor(4000);
+        link.ResetQueueStatistics();
+        var goodput = link.Measure(10_000)[0];
+        Report("halved", link, goodput);
+        Assert.True(goodput > 0.9 * Link / 2, $"goodput {goodput:F0}");
+        Assert.True(link.AverageQueueDelay < 25, $"queue {link.AverageQueueDelay:F1} ms after the step down");
+        Assert.InRange(link.Controller(0).BottleneckBandwidth, 0.4 * Link, 0.6 * Link);
+
+        link.Rate = Link;
+        link.RunFor(5000);
+        goodput = link.Measure(10_000)[0];
+        Report("restored", link, goodput);
+        Assert.True(goodput > 0.9 * Link, $"goodput {goodput:F0} after the step up");
+    }
+
+    [Fact]
+    public void Rtt_steps_are_followed()
+    {
+        var link = new BottleneckLink(1, seed: 5, CongestionControl.Bbr) { Delay = 50 };
+        link.RunFor(5000);
+        Assert.InRange(link.Controller(0).MinRtt, 100u, 103u);
+
+        link.Delay = 25; // shorter path: the min filter takes it as soon as the queue drains (the 0.75 phase)
+        link.RunFor(3000);
+        Assert.InRange(link.Controller(0).MinRtt, 50u, 60u); // from 100: within 10 ms of the new path's
+
+        link.Delay = 75; // longer path: found again within one min-RTT window (10 s) by probing RTT
+        link.RunFor(15_000);
+        Assert.InRange(link.Controller(0).MinRtt, 150u, 153u);
+        link.ResetQueueStatistics();
+        var goodput = link.Measure(10_000)[0];
+        Report("150 ms", link, goodput);
+        Assert.True(goodput > 0.85 * Link, $"goodput {goodput:F0} on the longer path");
+        Assert.True(link.AverageQueueDelay < 20, $"queue {link.AverageQueueDelay:F1} ms");
+    }
+
+    [Fact]
+    public void Two_flows_share_the_bottleneck()
+    {
+        var link = new BottleneckLink(2, seed: 6, CongestionControl.Bbr);
+        link.Active[1] = false;
+        link.RunFor(5000);
+        link.Active[1] = true; // the second flow joins a full pipe
+        link.RunFor(10_000);
+        link.ResetQueueStatistics();
+        var rates = link.Measure(30_000);
+        Report("flow 0", link, rates[0], 0);
+        Report("flow 1", link, rates[1], 1);
+        Assert.True(rates[0] + rates[1] > 0.9 * Link, $"together {rates[0] + rates[1]:F0}");
+        Assert.True(rates[0] > 0.3 * Link && rates[1] > 0.3 * Link, $"shares {rates[0]:F0} / {rates[1]:F0}");
+    }
+}
