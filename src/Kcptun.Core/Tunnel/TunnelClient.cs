@@ -220,6 +220,7 @@ public sealed class TunnelClient : IAsyncDisposable
 
         var streamText = $"{slot.RemoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {peer} out: {streamText}");
+        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         var error = await StreamPipe.RunAsync(local, tunnel, TimeSpan.FromSeconds(_options.CloseWait), cancellationToken).ConfigureAwait(false);
         if (error is SmuxProtocolException)
@@ -227,6 +228,7 @@ public sealed class TunnelClient : IAsyncDisposable
             _log.Write($"smux {error.Message} in: {peer} out: {streamText}");
         }
 
+        Interlocked.Decrement(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         StreamLine($"stream closed in: {peer} out: {streamText}");
     }
 

@@ -105,6 +105,12 @@ public abstract record TunnelOptions
     /// </summary>
     public bool Pprof { get; init; }
 
+    /// <summary>
+    /// <c>--metrics</c> (.NET extension): serve <c>/metrics</c> (Prometheus text) and <c>/healthz</c> over HTTP on this
+    /// address (default empty = off; <c>:9100</c> binds loopback). It exposes counters and addresses, never key material.
+    /// </summary>
+    public string Metrics { get; init; } = "";
+
     /// <summary><c>-c</c>: the JSON file that was overlaid (kept for the log; empty when none).</summary>
     public string ConfigFile { get; init; } = "";
 
@@ -210,6 +216,11 @@ public abstract record TunnelOptions
         if (Qpp && QppCount <= 0)
         {
             problems.Add($"--QPPCount must be greater than 0 when QPP is enabled (got {QppCount})");
+        }
+
+        if (Metrics.Length > 0 && MetricsEndpoint.Check(Metrics) is { } metricsProblem)
+        {
+            problems.Add(metricsProblem);
         }
 
         if (CloseWait < 0)

@@ -135,6 +135,7 @@ public sealed class TunnelServer : IAsyncDisposable
 
         var streamText = $"{remoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {streamText} out: {_options.Target}");
+        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         var error = await StreamPipe.RunAsync(target, tunnel, TimeSpan.FromSeconds(_options.CloseWait), cancellationToken).ConfigureAwait(false);
         if (error is SmuxProtocolException)
@@ -142,6 +143,7 @@ public sealed class TunnelServer : IAsyncDisposable
             _log.Write($"smux {error.Message} in: {streamText} out: {_options.Target}");
         }
 
+        Interlocked.Decrement(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         StreamLine($"stream closed in: {streamText} out: {_options.Target}");
     }
 
