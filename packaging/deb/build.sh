@@ -48,7 +48,7 @@ doc="$root/usr/share/doc/kcptun-dotnet"
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/share/man/man1" "$doc/examples"
 install -m 0755 "$binaries/kcptun-client" "$binaries/kcptun-server" "$root/usr/bin/"
 install -m 0644 packaging/systemd/kcptun-client@.service packaging/systemd/kcptun-server@.service "$root/lib/systemd/system/"
-install -m 0644 packaging/examples/client.json packaging/examples/server.json "$doc/examples/"
+install -m 0644 packaging/examples/client.json packaging/examples/server.json packaging/grafana/kcptun-dashboard.json "$doc/examples/"
 install -m 0644 packaging/deb/copyright "$doc/copyright"
 
 # Man pages from -h/-v with help2man (Debian package help2man), plus the FILES/METRICS sections of man-extra.h2m.
