@@ -231,6 +231,7 @@ public sealed class TunnelClient : IAsyncDisposable
 
         var streamText = $"{slot.RemoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {peer} out: {streamText}");
+        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this connection even while no direction reads the stream (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
@@ -241,6 +242,7 @@ public sealed class TunnelClient : IAsyncDisposable
             _log.Write($"smux {error.Message} in: {peer} out: {streamText}");
         }
 
+        Interlocked.Decrement(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         StreamLine($"stream closed in: {peer} out: {streamText}");
     }
 

@@ -29,7 +29,7 @@ internal static class TunnelFlags
             c.SocketBuffer,
             OptionDefinition<ClientOptions>.Int("smuxver", null, "specify smux version, available 1,2 (the .NET client defaults to 2 like latest kcptun; use 1 against a Debian server started without --smuxver)", o => o.SmuxVersion, (o, v) => o with { SmuxVersion = v }),
             c.SmuxBuffer, c.FrameSize, c.StreamBuffer, c.KeepAlive, c.CloseWait, c.SnmpLog, c.SnmpPeriod, c.Log, c.Quiet,
-            c.Tcp, c.ConfigFile, c.Pprof,
+            c.Tcp, c.ConfigFile, c.Pprof, c.Metrics,
             OptionDefinition<ClientOptions>.Help(), OptionDefinition<ClientOptions>.Version(),
         ];
     }
@@ -48,7 +48,7 @@ internal static class TunnelFlags
             c.SocketBuffer,
             OptionDefinition<ServerOptions>.Int("smuxver", null, "specify smux version, available 1,2; when not given, each session's version is detected and both are served", o => o.SmuxVersion, (o, v) => o with { SmuxVersion = v }, defaultText: "auto"),
             c.SmuxBuffer, c.FrameSize, c.StreamBuffer, c.KeepAlive, c.CloseWait, c.SnmpLog, c.SnmpPeriod, c.Pprof, c.Log,
-            c.Quiet, c.Tcp, c.ConfigFile,
+            c.Quiet, c.Tcp, c.ConfigFile, c.Metrics,
             OptionDefinition<ServerOptions>.Help(), OptionDefinition<ServerOptions>.Version(),
         ];
     }
@@ -118,6 +118,8 @@ internal static class TunnelFlags
         public OptionDefinition<T> ConfigFile { get; } = OptionDefinition<T>.String("c", null, "config from json file, which will override the command from shell", o => o.ConfigFile, (o, v) => Set(o, b => b with { ConfigFile = v }), json: false);
 
         public OptionDefinition<T> Pprof { get; } = OptionDefinition<T>.Bool("pprof", "start profiling server on :6060 (not available in the .NET build: accepted, and the log says so)", (o, v) => Set(o, b => b with { Pprof = v }));
+
+        public OptionDefinition<T> Metrics { get; } = OptionDefinition<T>.String("metrics", null, "serve Prometheus /metrics and /healthz over HTTP on this address, eg: \":9100\" (no host = loopback); exposes no key material (.NET extension)", o => o.Metrics, (o, v) => Set(o, b => b with { Metrics = v }));
 
         private static T Set(T options, Func<TunnelOptions, TunnelOptions> change) => (T)change(options);
     }

@@ -151,6 +151,12 @@ public abstract record TunnelOptions
     /// </summary>
     public bool Pprof { get; init; }
 
+    /// <summary>
+    /// <c>--metrics</c> (.NET extension): serve <c>/metrics</c> (Prometheus text) and <c>/healthz</c> over HTTP on this
+    /// address (default empty = off; <c>:9100</c> binds loopback). It exposes counters and addresses, never key material.
+    /// </summary>
+    public string Metrics { get; init; } = "";
+
     /// <summary><c>-c</c>: the JSON file that was overlaid (kept for the log; empty when none).</summary>
     public string ConfigFile { get; init; } = "";
 
@@ -270,6 +276,11 @@ public abstract record TunnelOptions
         else if (Qpp && QppCount > MaximumQppCount)
         {
             problems.Add($"--QPPCount must be at most {MaximumQppCount} (got {QppCount}; each pad takes 512 bytes and start-up time)");
+        }
+
+        if (Metrics.Length > 0 && MetricsEndpoint.Check(Metrics) is { } metricsProblem)
+        {
+            problems.Add(metricsProblem);
         }
 
         if (CloseWait < 0)

@@ -38,7 +38,7 @@ public static class TunnelProgram
         string programName,
         string role,
         Func<IReadOnlyList<string>, Func<string, string?>, LoadedConfiguration<T>> load,
-        Func<T, TunnelLog, ProgramContext, CancellationToken, Task<int>> core,
+        Func<T, TunnelLog, ProgramContext, ServiceRuntime, CancellationToken, Task<int>> core,
         IReadOnlyList<string> arguments,
         ProgramContext context)
         where T : TunnelOptions, new()
@@ -73,9 +73,22 @@ public static class TunnelProgram
                 log.Write($"ratelimit {negativeRateLimit} is negative, falling back to 0");
             }
 
+            ServiceRuntime service;
             try
             {
-                return await core(options, log, context, shutdown.Token).ConfigureAwait(false);
+                service = ServiceRuntime.Start(options, needsSession: options is ClientOptions, log, context);
+            }
+            catch (TunnelConfigurationException e)
+            {
+                Report(log, e);
+                return ExitCodes.Configuration;
+            }
+
+            await using var serviceScope = service.ConfigureAwait(false);
+            using var stopping = shutdown.Token.Register(service.Stopping);
+            try
+            {
+                return await core(options, log, context, service, shutdown.Token).ConfigureAwait(false);
             }
             catch (TunnelConfigurationException e)
             {
@@ -212,7 +225,7 @@ public static class TunnelProgram
         }
     }
 
-    private static async Task<int> RunClientCoreAsync(ClientOptions options, TunnelLog log, ProgramContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunClientCoreAsync(ClientOptions options, TunnelLog log, ProgramContext context, ServiceRuntime service, CancellationToken cancellationToken)
     {
         using var listener = await EndpointResolver.ListenStreamAsync("--localaddr", options.LocalAddress, cancellationToken).ConfigureAwait(false);
         var listeningOn = EndpointResolver.Format(listener.LocalEndPoint);
@@ -220,6 +233,7 @@ public static class TunnelProgram
         var transport = TransportSettings.From(options, DeriveKey(options, log), log);
         AddressSyntax.TryParseHostPortRange("--remoteaddr", options.RemoteAddress, allowRange: true, out var remote);
         var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
+        service.Ready(listeningOn);
         context.Listening?.Invoke(listeningOn);
         await using var client = new TunnelClient(options, log, DialAsync, s_compress, context.Time);
         await client.RunAsync(listener, cancellationToken).ConfigureAwait(false);
@@ -232,6 +246,7 @@ public static class TunnelProgram
             var port = remote.MinPort + Random.Shared.Next(remote.Count);
             var host = await EndpointResolver.ResolveHostAsync("--remoteaddr", remote.Host, token).ConfigureAwait(false);
             var session = await KcpSession.ConnectAsync(new IPEndPoint(host, port), transport, token).ConfigureAwait(false);
+            service.Track(session);
             return new TransportConnection(session, EndpointResolver.Format(session.LocalEndPoint), EndpointResolver.Format(session.RemoteEndPoint))
             {
                 Liveness = () => session.Liveness,
@@ -239,7 +254,7 @@ public static class TunnelProgram
         }
     }
 
-    private static async Task<int> RunServerCoreAsync(ServerOptions options, TunnelLog log, ProgramContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunServerCoreAsync(ServerOptions options, TunnelLog log, ProgramContext context, ServiceRuntime service, CancellationToken cancellationToken)
     {
         LogCommon(options, log, StartupLog.Server(options));
         var transport = TransportSettings.From(options, DeriveKey(options, log), log);
@@ -267,12 +282,14 @@ public static class TunnelProgram
 
             var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
             var watch = WatchChecksumsAsync(listeners, log, context.Time, cancellationToken);
-            context.Listening?.Invoke(string.Join(",", listeners.Select(l => EndpointResolver.Format(l.LocalEndPoint))));
+            var listeningOn = string.Join(",", listeners.Select(l => EndpointResolver.Format(l.LocalEndPoint)));
+            service.Ready(listeningOn);
+            context.Listening?.Invoke(listeningOn);
             var server = new TunnelServer(options, log, s_compress);
             var sessions = new TaskTracker();
             try
             {
-                await Task.WhenAll(listeners.Select(l => AcceptLoopAsync(l, server, sessions, log, cancellationToken))).ConfigureAwait(false);
+                await Task.WhenAll(listeners.Select(l => AcceptLoopAsync(l, server, sessions, service, log, cancellationToken))).ConfigureAwait(false);
             }
             finally
             {
@@ -318,7 +335,7 @@ public static class TunnelProgram
         }
     }
 
-    private static async Task AcceptLoopAsync(KcpListener listener, TunnelServer server, TaskTracker sessions, TunnelLog log, CancellationToken cancellationToken)
+    private static async Task AcceptLoopAsync(KcpListener listener, TunnelServer server, TaskTracker sessions, ServiceRuntime service, TunnelLog log, CancellationToken cancellationToken)
     {
         var local = EndpointResolver.Format(listener.LocalEndPoint);
         while (true)
@@ -338,6 +355,7 @@ public static class TunnelProgram
                 return;
             }
 
+            service.Track(session);
             sessions.Add(server.ServeConnectionAsync(session, local, EndpointResolver.Format(session.RemoteEndPoint), cancellationToken));
         }
     }

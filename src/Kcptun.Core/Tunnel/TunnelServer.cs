@@ -136,6 +136,7 @@ public sealed class TunnelServer : IAsyncDisposable
 
         var streamText = $"{remoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {streamText} out: {_options.Target}");
+        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this stream even while no direction reads it (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
@@ -146,6 +147,7 @@ public sealed class TunnelServer : IAsyncDisposable
             _log.Write($"smux {error.Message} in: {streamText} out: {_options.Target}");
         }
 
+        Interlocked.Decrement(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         StreamLine($"stream closed in: {streamText} out: {_options.Target}");
     }
 

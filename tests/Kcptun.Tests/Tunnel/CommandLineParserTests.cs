@@ -37,6 +37,7 @@ public class CommandLineParserTests
         ["quiet"] = ("", o => o.Quiet, true),
         ["tcp"] = ("", o => o.Tcp, true),
         ["pprof"] = ("", o => o.Pprof, true),
+        ["metrics"] = (":9100", o => o.Metrics, ":9100"),
         ["c"] = ("/tmp/none.json", o => o.ConfigFile, "/tmp/none.json"),
     };
 

@@ -12,7 +12,7 @@ public class HelpTextTests
         "--ratelimit value", "--sndwnd value", "--rcvwnd value", "--datashard value, --ds value",
         "--parityshard value, --ps value", "--dscp value", "--nocomp", "--sockbuf value", "--smuxver value",
         "--smuxbuf value", "--framesize value", "--streambuf value", "--keepalive value", "--closewait value",
-        "--snmplog value", "--snmpperiod value", "--log value", "--quiet", "--tcp", "-c value", "--pprof", "--help, -h",
+        "--snmplog value", "--snmpperiod value", "--log value", "--quiet", "--tcp", "-c value", "--pprof", "--metrics value", "--help, -h",
         "--version, -v",
     ];
 
@@ -23,7 +23,7 @@ public class HelpTextTests
         "--datashard value, --ds value", "--parityshard value, --ps value", "--dscp value", "--nocomp", "--sockbuf value",
         "--smuxver value", "--smuxbuf value", "--framesize value", "--streambuf value", "--keepalive value",
         "--closewait value", "--snmplog value", "--snmpperiod value", "--pprof", "--log value", "--quiet", "--tcp",
-        "-c value", "--help, -h", "--version, -v",
+        "-c value", "--metrics value", "--help, -h", "--version, -v",
     ];
 
     [Fact]

@@ -1,0 +1,13 @@
+namespace Kcptun.Diagnostics;
+
+#pragma warning disable CA1051 // A public field so Interlocked can be used on it, as in SnmpCounters.
+
+/// <summary>Process-wide gauges the SNMP set lacks: tunnelled smux streams currently open (both programs).</summary>
+public sealed class TunnelGauges
+{
+    /// <summary>The process-wide instance, next to <see cref="SnmpCounters.Global"/>.</summary>
+    public static TunnelGauges Global { get; } = new();
+
+    /// <summary>smux streams open now (a stream counts from "stream opened" to "stream closed").</summary>
+    public long OpenStreams;
+}
