@@ -18,7 +18,7 @@ public class MetricsEndpointTests
             ["-l", "127.0.0.1:0", "-t", target.Address, "--key", "m", "--metrics", "127.0.0.1:0"], stop.Token);
         var serverMetrics = MetricsScrape.PortFromLog(Text(serverLog));
         var (clientExit, clientLog, clientAddress) = await StartAsync(TunnelProgram.RunClientAsync,
-            ["-l", "127.0.0.1:0", "-r", serverAddress, "--key", "m", "--metrics", "127.0.0.1:0", "--ds", "4", "--ps", "2"], stop.Token);
+            ["-l", "127.0.0.1:0", "-r", serverAddress, "--key", "m", "--metrics", "127.0.0.1:0", "--ds", "4", "--ps", "2", "--sndwnd", "200"], stop.Token);
         var clientMetrics = MetricsScrape.PortFromLog(Text(clientLog));
 
         // Listening server: healthy. Client with no session yet (it dials with the first connection): not healthy.
@@ -55,7 +55,7 @@ public class MetricsEndpointTests
             var rtt = Single(samples, "kcptun_session_srtt_seconds");
             Assert.Equal(serverAddress, rtt.Labels["remote"]);
             Assert.True(rtt.Labels.ContainsKey("conv") && rtt.Labels.ContainsKey("local"));
-            Assert.Equal(128, Single(samples, "kcptun_session_send_window_segments").Value);
+            Assert.Equal(200, Single(samples, "kcptun_session_send_window_segments").Value); // as configured
             Assert.True(Single(samples, "kcptun_session_sent_bytes_total").Value >= data.Length);
             foreach (var field in Kcptun.Diagnostics.SnmpCounters.DebianFieldNames)
             {
