@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 
@@ -12,12 +11,8 @@ namespace Kcptun.Tests.Support;
 /// right after the FIN" case of docs/protocol/smux.md §8.4) or after a pause. Loopback, port 0; every connection is awaited on
 /// dispose. Shared by both test projects.
 /// </summary>
-internal sealed class AnswerAfterEofTarget : IAsyncDisposable
+internal sealed class AnswerAfterEofTarget : LoopbackTarget
 {
-    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _acceptLoop;
-    private readonly ConcurrentBag<Task> _connections = [];
     private readonly int _answerSize;
     private readonly TimeSpan _pauseBeforeEnd;
 
@@ -27,12 +22,8 @@ internal sealed class AnswerAfterEofTarget : IAsyncDisposable
     {
         _answerSize = answerSize;
         _pauseBeforeEnd = pauseBeforeEnd;
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen();
-        _acceptLoop = AcceptAsync();
+        Start();
     }
-
-    public string Address => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndPoint!).Port}";
 
     /// <summary>SHA-256 (hex) of each complete request (one that ended with end of stream, not a reset).</summary>
     public ConcurrentBag<string> Requests { get; } = [];
@@ -45,45 +36,18 @@ internal sealed class AnswerAfterEofTarget : IAsyncDisposable
         return answer;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Dispose();
-        await _acceptLoop.ContinueWith(_ => { });
-        await Task.WhenAll(_connections).ContinueWith(_ => { });
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token);
-            }
-            catch (Exception)
-            {
-                return;
-            }
-
-            _connections.Add(AnswerAsync(socket));
-        }
-    }
-
-    private async Task AnswerAsync(Socket socket)
+    protected override async Task ServeAsync(Socket socket, CancellationToken stop)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
             var request = new MemoryStream();
-            await stream.CopyToAsync(request, _stop.Token); // until the client's end of stream
+            await stream.CopyToAsync(request, stop); // until the client's end of stream
             Requests.Add(Convert.ToHexStringLower(SHA256.HashData(request.GetBuffer().AsSpan(0, (int)request.Length))));
-            await stream.WriteAsync(AnswerFor(request.GetBuffer().AsSpan(0, (int)request.Length), _answerSize), _stop.Token);
+            await stream.WriteAsync(AnswerFor(request.GetBuffer().AsSpan(0, (int)request.Length), _answerSize), stop);
             if (_pauseBeforeEnd > TimeSpan.Zero)
             {
-                await Task.Delay(_pauseBeforeEnd, _stop.Token);
+                await Task.Delay(_pauseBeforeEnd, stop);
             }
 
             socket.Shutdown(SocketShutdown.Send);
