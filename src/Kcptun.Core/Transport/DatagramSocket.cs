@@ -98,25 +98,7 @@ internal class DatagramSocket : IDatagramTransport
     public virtual int SendBatch(DatagramBatch batch, int start, int count, SocketAddress destination, out long bytes,
         out SocketError error)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        bytes = 0;
-        error = SocketError.Success;
-        int sent = 0;
-        for (int i = start; i < start + count; i++)
-        {
-            Span<byte> datagram = batch.Datagram(i);
-            if (TrySend(datagram, destination, out SocketError refused))
-            {
-                sent++;
-                bytes += datagram.Length;
-            }
-            else
-            {
-                error = refused;
-            }
-        }
-
-        return sent;
+        return IDatagramTransport.SendEach(this, batch, start, count, destination, out bytes, out error);
     }
 
     /// <summary>The receive loop's body: returns the fatal error, or null once the socket was closed.</summary>

@@ -25,6 +25,35 @@ internal interface IDatagramTransport : IDisposable
     /// </summary>
     int SendBatch(DatagramBatch batch, int start, int count, SocketAddress destination, out long bytes, out SocketError error);
 
+    /// <summary>
+    /// <see cref="SendBatch"/> as one <see cref="TrySend"/> per datagram: the portable path, and what a transport
+    /// without a batch system call uses.
+    /// </summary>
+    static int SendEach(IDatagramTransport transport, DatagramBatch batch, int start, int count, SocketAddress destination,
+        out long bytes, out SocketError error)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(batch);
+        bytes = 0;
+        error = SocketError.Success;
+        int sent = 0;
+        for (int i = start; i < start + count; i++)
+        {
+            Span<byte> datagram = batch.Datagram(i);
+            if (transport.TrySend(datagram, destination, out SocketError refused))
+            {
+                sent++;
+                bytes += datagram.Length;
+            }
+            else
+            {
+                error = refused;
+            }
+        }
+
+        return sent;
+    }
+
     /// <summary>Starts the one receive loop, which feeds <paramref name="receiver"/> until the transport is disposed.</summary>
     void StartReceiving(IDatagramReceiver receiver);
 

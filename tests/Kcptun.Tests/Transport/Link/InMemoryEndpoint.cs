@@ -50,24 +50,7 @@ internal sealed class InMemoryEndpoint : IDatagramTransport
 
     public int SendBatch(DatagramBatch batch, int start, int count, SocketAddress destination, out long bytes, out SocketError error)
     {
-        bytes = 0;
-        error = SocketError.Success;
-        int sent = 0;
-        for (int i = start; i < start + count; i++)
-        {
-            Span<byte> datagram = batch.Datagram(i);
-            if (TrySend(datagram, destination, out SocketError refused))
-            {
-                sent++;
-                bytes += datagram.Length;
-            }
-            else
-            {
-                error = refused;
-            }
-        }
-
-        return sent;
+        return IDatagramTransport.SendEach(this, batch, start, count, destination, out bytes, out error);
     }
 
     public void StartReceiving(IDatagramReceiver receiver)
