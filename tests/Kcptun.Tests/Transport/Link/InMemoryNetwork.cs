@@ -231,13 +231,7 @@ internal sealed class InMemoryNetwork
         Step();
         while (!done())
         {
-            if (Elapsed >= deadline)
-            {
-                throw new TimeoutException($"not done after {allowed} of fake time");
-            }
-
-            Time.Advance(TimeSpan.FromMilliseconds(1));
-            Step();
+            StepOneMillisecond(deadline, allowed);
         }
     }
 
@@ -256,18 +250,24 @@ internal sealed class InMemoryNetwork
             Step();
             while (!done())
             {
-                if (Elapsed >= deadline)
-                {
-                    throw new TimeoutException($"not done after {allowed} of fake time");
-                }
-
-                Time.Advance(TimeSpan.FromMilliseconds(1));
-                Step();
+                StepOneMillisecond(deadline, allowed);
 
                 // The sessions' readers and writers continue on the thread pool: let them run between steps.
                 await Task.Yield();
             }
         });
+    }
+
+    // One step of RunUntil: 1 ms of fake time, then everything due; throws once the run's fake-time limit is reached.
+    private void StepOneMillisecond(TimeSpan deadline, TimeSpan allowed)
+    {
+        if (Elapsed >= deadline)
+        {
+            throw new TimeoutException($"not done after {allowed} of fake time");
+        }
+
+        Time.Advance(TimeSpan.FromMilliseconds(1));
+        Step();
     }
 
     /// <summary>Runs until <paramref name="task"/> has completed (and rethrows its failure).</summary>
