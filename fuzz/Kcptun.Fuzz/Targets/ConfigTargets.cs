@@ -115,7 +115,7 @@ internal static class ConfigTargets
         options = Common(options);
         using var log = new TunnelLog(TextWriter.Null, TimeProvider.System);
         Validate(SmuxSettings.From(options, options.SmuxVersion));
-        var client = new TunnelClient(options, log, _ => throw new InvalidOperationException("no dialling in a fuzz run"), s => new SnappyFramingStream(s));
+        var client = new TunnelClient(RuntimeBinding.Client(options), log, _ => throw new InvalidOperationException("no dialling in a fuzz run"), s => new SnappyFramingStream(s));
         FuzzBudget.Wait(client.DisposeAsync().AsTask(), "TunnelClient.DisposeAsync");
     }
 
@@ -124,7 +124,7 @@ internal static class ConfigTargets
         options = Common(options);
         using var log = new TunnelLog(TextWriter.Null, TimeProvider.System);
         Validate(SmuxSettings.From(options, options.SmuxVersion ?? 1));
-        var server = new TunnelServer(options, log, s => new SnappyFramingStream(s));
+        var server = new TunnelServer(RuntimeBinding.Server(options), log, s => new SnappyFramingStream(s));
         FuzzBudget.Wait(server.DisposeAsync().AsTask(), "TunnelServer.DisposeAsync");
     }
 

@@ -18,7 +18,7 @@ public sealed record TransportConnection(Stream Stream, string LocalAddress, str
 
 /// <summary>
 /// The client side of the tunnel (docs/protocol/programs.md §10.2, 10.3): accepts local connections, keeps
-/// <see cref="ClientOptions.Connections"/> smux sessions to the server and hands each new connection to the next
+/// <see cref="TunnelClientSettings.Connections"/> smux sessions to the server and hands each new connection to the next
 /// slot round-robin; a slot whose session died or expired (<c>--autoexpire</c>) gets a new session, created when a
 /// connection needs it (retried every second until it works); expired sessions keep their streams until
 /// <c>--scavengettl</c> has passed. Once a second each session's <see cref="SessionWatch"/> looks at it: a server
@@ -29,7 +29,7 @@ public sealed class TunnelClient : IAsyncDisposable
 {
     private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(1);
 
-    private readonly ClientOptions _options;
+    private readonly TunnelClientSettings _settings;
     private readonly TunnelLog _log;
     private readonly Func<CancellationToken, ValueTask<TransportConnection>> _dial;
     private readonly Func<Stream, Stream> _compress;
@@ -44,24 +44,24 @@ public sealed class TunnelClient : IAsyncDisposable
     private int _next;
 
     /// <summary>Creates the client; nothing is dialled until the first local connection arrives.</summary>
-    /// <param name="options">Validated options.</param>
+    /// <param name="settings">What to run with.</param>
     /// <param name="log">Where session and stream events go.</param>
     /// <param name="dial">Opens one transport connection to the server.</param>
     /// <param name="compress">Wraps a session stream in snappy framing (both directions).</param>
     /// <param name="time">Clock for expiry and the scavenger.</param>
-    public TunnelClient(ClientOptions options, TunnelLog log, Func<CancellationToken, ValueTask<TransportConnection>> dial, Func<Stream, Stream> compress, TimeProvider? time = null)
+    public TunnelClient(TunnelClientSettings settings, TunnelLog log, Func<CancellationToken, ValueTask<TransportConnection>> dial, Func<Stream, Stream> compress, TimeProvider? time = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(dial);
         ArgumentNullException.ThrowIfNull(compress);
-        _options = options;
+        _settings = settings;
         _log = log;
         _dial = dial;
         _compress = compress;
         _time = time ?? TimeProvider.System;
-        _slots = new Slot?[options.Connections];
-        _pads = options.Qpp ? QuantumPermutationPad.Create(options.Key, options.QppCount) : null;
+        _slots = new Slot?[settings.Connections];
+        _pads = settings.Pads;
     }
 
     /// <summary>Sessions currently open (live slots and expired sessions still serving streams).</summary>
@@ -161,7 +161,7 @@ public sealed class TunnelClient : IAsyncDisposable
         _next = (_next + 1) % _slots.Length;
         var slot = _slots[index];
         var now = _time.GetUtcNow();
-        if (slot is not null && !slot.Session.IsClosed && (_options.AutoExpire <= 0 || now <= slot.Expiry))
+        if (slot is not null && !slot.Session.IsClosed && (_settings.AutoExpire <= TimeSpan.Zero || now <= slot.Expiry))
         {
             return slot;
         }
@@ -170,10 +170,10 @@ public sealed class TunnelClient : IAsyncDisposable
         lock (_expiredGate)
         {
             _slots[index] = fresh;
-            if (_options.AutoExpire > 0)
+            if (_settings.AutoExpire > TimeSpan.Zero)
             {
                 // The new session is handed to the scavenger too: it closes it scavengettl after it expires.
-                _expired.Add((fresh, fresh.Expiry + TimeSpan.FromSeconds(_options.ScavengeTtl)));
+                _expired.Add((fresh, fresh.Expiry + _settings.ScavengeTtl));
             }
         }
 
@@ -199,10 +199,10 @@ public sealed class TunnelClient : IAsyncDisposable
     private async Task<Slot> CreateSessionAsync(CancellationToken cancellationToken)
     {
         var transport = await _dial(cancellationToken).ConfigureAwait(false);
-        _log.Write($"smux version: {_options.SmuxVersion} on connection: {transport.LocalAddress} -> {transport.RemoteAddress}");
-        var stream = _options.NoCompression ? transport.Stream : _compress(transport.Stream);
-        var session = new SmuxSession(stream, SmuxSettings.From(_options, _options.SmuxVersion), isClient: true);
-        return new Slot(session, _time.GetUtcNow() + TimeSpan.FromSeconds(_options.AutoExpire), transport.LocalAddress, transport.RemoteAddress)
+        _log.Write($"smux version: {_settings.Smux.Version} on connection: {transport.LocalAddress} -> {transport.RemoteAddress}");
+        var stream = _settings.Compress ? _compress(transport.Stream) : transport.Stream;
+        var session = new SmuxSession(stream, _settings.Smux, isClient: true);
+        return new Slot(session, _time.GetUtcNow() + _settings.AutoExpire, transport.LocalAddress, transport.RemoteAddress)
         {
             Liveness = transport.Liveness,
         };
@@ -235,7 +235,7 @@ public sealed class TunnelClient : IAsyncDisposable
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this connection even while no direction reads the stream (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
-        var error = await StreamPipe.RunAsync(local, tunnel, TimeSpan.FromSeconds(_options.CloseWait), scope.Token).ConfigureAwait(false);
+        var error = await StreamPipe.RunAsync(local, tunnel, _settings.CloseWait, scope.Token).ConfigureAwait(false);
         error ??= stream.Session.CloseReason;
         if (error is SmuxProtocolException)
         {
@@ -324,7 +324,7 @@ public sealed class TunnelClient : IAsyncDisposable
                     _slots[i] = null;
                     if (!_expired.Exists(e => ReferenceEquals(e.Session, slot)))
                     {
-                        _expired.Add((slot, now + TimeSpan.FromSeconds(_options.ScavengeTtl)));
+                        _expired.Add((slot, now + _settings.ScavengeTtl));
                     }
 
                     break;
@@ -334,7 +334,7 @@ public sealed class TunnelClient : IAsyncDisposable
 
     private void StreamLine(string message)
     {
-        if (!_options.Quiet)
+        if (!_settings.Quiet)
         {
             _log.Write(message);
         }

@@ -235,7 +235,7 @@ public static class TunnelProgram
         var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
         service.Ready(listeningOn);
         context.Listening?.Invoke(listeningOn);
-        await using var client = new TunnelClient(options, log, DialAsync, s_compress, context.Time);
+        await using var client = new TunnelClient(RuntimeBinding.Client(options), log, DialAsync, s_compress, context.Time);
         await client.RunAsync(listener, cancellationToken).ConfigureAwait(false);
         await snmp.ConfigureAwait(false);
         return ExitCodes.Success;
@@ -285,7 +285,7 @@ public static class TunnelProgram
             var listeningOn = string.Join(",", listeners.Select(l => EndpointResolver.Format(l.LocalEndPoint)));
             service.Ready(listeningOn);
             context.Listening?.Invoke(listeningOn);
-            var server = new TunnelServer(options, log, s_compress);
+            var server = new TunnelServer(RuntimeBinding.Server(options), log, s_compress);
             var sessions = new TaskTracker();
             try
             {

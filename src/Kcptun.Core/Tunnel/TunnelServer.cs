@@ -6,7 +6,7 @@ namespace Kcptun.Tunnel;
 /// <summary>
 /// The server side of the tunnel (docs/protocol/programs.md §10.4): for every transport connection (one KCP session) it detects or
 /// checks compression and smux version, runs an smux server session, and connects every stream the client opens to
-/// <see cref="ServerOptions.Target"/> (TCP or unix socket), copying both ways with half-close carried through
+/// <see cref="TunnelServerSettings.Target"/> (TCP or unix socket), copying both ways with half-close carried through
 /// (<see cref="StreamPipe"/>). A target that is down or silent (10 s dial timeout) closes only that stream; the server
 /// keeps serving.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class TunnelServer : IAsyncDisposable
     /// <summary>How long a new session may stay silent before its first frame: smux's keep-alive timeout.</summary>
     public static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly ServerOptions _options;
+    private readonly TunnelServerSettings _settings;
     private readonly TunnelLog _log;
     private readonly TargetDialer _target;
     private readonly QuantumPermutationPad? _pads;
@@ -25,19 +25,19 @@ public sealed class TunnelServer : IAsyncDisposable
     private readonly Func<Stream, Stream> _compress;
 
     /// <summary>Creates the server; nothing runs until <see cref="ServeConnectionAsync"/> is called.</summary>
-    /// <param name="options">Validated options.</param>
+    /// <param name="settings">What to run with.</param>
     /// <param name="log">Where stream and session events go.</param>
     /// <param name="compress">Wraps a session stream in snappy framing (both directions).</param>
-    public TunnelServer(ServerOptions options, TunnelLog log, Func<Stream, Stream> compress)
+    public TunnelServer(TunnelServerSettings settings, TunnelLog log, Func<Stream, Stream> compress)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(compress);
-        _options = options;
+        _settings = settings;
         _log = log;
         _compress = compress;
-        _target = new TargetDialer(options.Target);
-        _pads = options.Qpp ? QuantumPermutationPad.Create(options.Key, options.QppCount) : null;
+        _target = new TargetDialer(settings.Target);
+        _pads = settings.Pads;
     }
 
     /// <summary>Streams being served right now (across all sessions).</summary>
@@ -58,7 +58,7 @@ public sealed class TunnelServer : IAsyncDisposable
         {
             using var firstFrame = CancellationTokenSource.CreateLinkedTokenSource(token);
             firstFrame.CancelAfter(FirstFrameTimeout);
-            sniffed = await SessionSniffer.DetectAsync(connection, _options.NoCompression, _options.SmuxVersion, _compress, firstFrame.Token).ConfigureAwait(false);
+            sniffed = await SessionSniffer.DetectAsync(connection, _settings.NoCompression, _settings.SmuxVersion, _compress, firstFrame.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException)
         {
@@ -73,11 +73,11 @@ public sealed class TunnelServer : IAsyncDisposable
             return;
         }
 
-        var detected = _options.SmuxVersion is null || _options.NoCompression is null
+        var detected = _settings.SmuxVersion is null || _settings.NoCompression is null
             ? $" (detected: {(sniffed.Compressed ? "compressed" : "uncompressed")}, smux v{sniffed.SmuxVersion})"
             : "";
         _log.Write($"smux version: {sniffed.SmuxVersion} on connection: {localAddress} -> {remoteAddress}{detected}");
-        var session = new SmuxSession(sniffed.Stream, SmuxSettings.From(_options, sniffed.SmuxVersion), isClient: false);
+        var session = new SmuxSession(sniffed.Stream, _settings.Smux with { Version = sniffed.SmuxVersion }, isClient: false);
         await using (session.ConfigureAwait(false))
         {
             while (true)
@@ -135,25 +135,25 @@ public sealed class TunnelServer : IAsyncDisposable
         }
 
         var streamText = $"{remoteAddress}({stream.Id})";
-        StreamLine($"stream opened in: {streamText} out: {_options.Target}");
+        StreamLine($"stream opened in: {streamText} out: {_settings.Target}");
         Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this stream even while no direction reads it (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
-        var error = await StreamPipe.RunAsync(target, tunnel, TimeSpan.FromSeconds(_options.CloseWait), scope.Token).ConfigureAwait(false);
+        var error = await StreamPipe.RunAsync(target, tunnel, _settings.CloseWait, scope.Token).ConfigureAwait(false);
         error ??= stream.Session.CloseReason;
         if (error is SmuxProtocolException)
         {
-            _log.Write($"smux {error.Message} in: {streamText} out: {_options.Target}");
+            _log.Write($"smux {error.Message} in: {streamText} out: {_settings.Target}");
         }
 
         Interlocked.Decrement(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
-        StreamLine($"stream closed in: {streamText} out: {_options.Target}");
+        StreamLine($"stream closed in: {streamText} out: {_settings.Target}");
     }
 
     private void StreamLine(string message)
     {
-        if (!_options.Quiet)
+        if (!_settings.Quiet)
         {
             _log.Write(message);
         }

@@ -15,7 +15,7 @@ internal static class RuntimeChecks
     {
         Common(options, options.SmuxVersion);
         var log = new TunnelLog(TextWriter.Null, TimeProvider.System);
-        var client = new TunnelClient(options, log, _ => throw new InvalidOperationException("no dialling here"), s => s);
+        var client = new TunnelClient(RuntimeBinding.Client(options), log, _ => throw new InvalidOperationException("no dialling here"), s => s);
         client.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _ = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(options.AutoExpire) + TimeSpan.FromSeconds(options.ScavengeTtl);
     }

@@ -34,8 +34,8 @@ internal sealed class TunnelHarness : IAsyncDisposable
         _transportListener.Listen();
         _localListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _localListener.Listen();
-        Server = new TunnelServer(server with { Target = server.Target == new ServerOptions().Target ? Target.Address : server.Target }, new TunnelLog(_serverLog), compress);
-        Client = new TunnelClient(client, new TunnelLog(_clientLog), DialAsync, compress, clientTime);
+        Server = new TunnelServer(RuntimeBinding.Server(server with { Target = server.Target == new ServerOptions().Target ? Target.Address : server.Target }), new TunnelLog(_serverLog), compress);
+        Client = new TunnelClient(RuntimeBinding.Client(client), new TunnelLog(_clientLog), DialAsync, compress, clientTime);
         _serverLoop = ServeAsync();
         _clientLoop = Client.RunAsync(_localListener, _stop.Token);
     }
