@@ -9,8 +9,8 @@ namespace Kcptun.Tunnel;
 internal readonly record struct SniffedSession(Stream Stream, bool Compressed, int SmuxVersion);
 
 /// <summary>
-/// Our server's per-session detection (a product decision, see <see cref="ServerOptions.NoCompression"/> and
-/// <see cref="ServerOptions.SmuxVersion"/>): waits for the client's first bytes, which are either a snappy stream
+/// Our server's per-session detection (a product decision, see <see cref="TunnelServerSettings.NoCompression"/> and
+/// <see cref="TunnelServerSettings.SmuxVersion"/>): waits for the client's first bytes, which are either a snappy stream
 /// identifier <c>ff 06 00 00 73 4e 61 50 70 59</c> (compressed) or a raw smux frame whose first byte is its version
 /// (1 or 2); in the compressed case the version is the first decompressed byte. Forced settings are checked against
 /// what arrived, so a mismatch is refused with a message instead of failing obscurely.
