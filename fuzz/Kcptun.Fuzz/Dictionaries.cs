@@ -1,6 +1,6 @@
 using System.Text;
+using Kcptun.Cli.Configuration;
 using Kcptun.Crypto;
-using Kcptun.Tunnel;
 
 namespace Kcptun.Fuzz;
 

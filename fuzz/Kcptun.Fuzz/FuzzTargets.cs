@@ -1,5 +1,7 @@
+using Kcptun.Cli.Configuration;
 using Kcptun.Crypto;
 using Kcptun.Fuzz.Targets;
+using Kcptun.Tunnel;
 
 namespace Kcptun.Fuzz;
 

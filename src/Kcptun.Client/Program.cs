@@ -1,2 +1,2 @@
-// kcptun-client: parse and run; everything else lives in Kcptun.Tunnel.
-return await Kcptun.Tunnel.TunnelProgram.RunClientAsync(args).ConfigureAwait(false);
+// kcptun-client: parse and run; everything else lives in Kcptun.Cli (configuration, hosting) and Kcptun.Core.
+return await Kcptun.Cli.Hosting.ClientProgram.RunAsync(args).ConfigureAwait(false);

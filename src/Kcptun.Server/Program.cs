@@ -1,2 +1,2 @@
-// kcptun-server: parse and run; everything else lives in Kcptun.Tunnel.
-return await Kcptun.Tunnel.TunnelProgram.RunServerAsync(args).ConfigureAwait(false);
+// kcptun-server: parse and run; everything else lives in Kcptun.Cli (configuration, hosting) and Kcptun.Core.
+return await Kcptun.Cli.Hosting.ServerProgram.RunAsync(args).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Text;
+using Kcptun.Cli.Configuration;
 using Kcptun.Compression;
 using Kcptun.Crypto;
 using Kcptun.Transport;

@@ -1,4 +1,6 @@
-namespace Kcptun.Tunnel;
+using Kcptun.Tunnel;
+
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// Everything <c>kcptun-client</c> can be told (docs/protocol/cli.md §4 and 6.1). Defaults are Debian 20210922's except

@@ -1,4 +1,4 @@
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// A command line that is not a valid use of the program (unknown flag, bad value, missing value). The message is

@@ -1,6 +1,6 @@
 using Kcptun.Crypto;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// The <c>--crypt</c> values this build accepts: latest upstream's table (Debian's list plus <c>aes-128-gcm</c>, and

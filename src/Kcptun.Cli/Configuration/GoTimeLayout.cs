@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// Formats a time with a Go reference-time layout (<c>2006-01-02 15:04:05</c>), as kcptun does with the file name of

@@ -1,4 +1,4 @@
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>Why a flag value was rejected, in the words of Go's flag package.</summary>
 internal enum GoValueError

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// The <c>-h</c> text in urfave/cli's layout (docs/protocol/cli.md §8): NAME, USAGE, VERSION, COMMANDS, GLOBAL OPTIONS with

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using Kcptun.Tunnel;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// The <c>-c config.json</c> overlay (docs/protocol/cli.md §3): every key present overrides the command line, keys match

@@ -1,4 +1,4 @@
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>The four KCP "nodelay" parameters kcptun passes to every session (docs/protocol/kcp.md §7.1).</summary>
 /// <param name="NoDelay">0 = minimum RTO 100 ms, linear back-off by RTO; non-zero = 30 ms, back-off by RTO/2.</param>

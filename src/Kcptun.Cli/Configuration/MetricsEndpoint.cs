@@ -1,6 +1,7 @@
 using System.Net;
+using Kcptun.Tunnel;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// The <c>--metrics</c> address: <c>host:port</c> with an IP literal or <c>localhost</c> as host; no host

@@ -1,4 +1,4 @@
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>The value type of a flag, which decides how its text, JSON value and plugin option are parsed.</summary>
 internal enum OptionKind

@@ -1,6 +1,7 @@
 using System.Text;
+using Kcptun.Tunnel;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// Shadowsocks SIP003 plugin mode (docs/protocol/sip003.md): when <c>SS_REMOTE_HOST</c>, <c>SS_REMOTE_PORT</c> and

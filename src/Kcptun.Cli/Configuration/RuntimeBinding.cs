@@ -1,6 +1,7 @@
 using Kcptun.Crypto;
+using Kcptun.Tunnel;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>Binds validated options once into the typed settings the tunnel runtime consumes.</summary>
 internal static class RuntimeBinding

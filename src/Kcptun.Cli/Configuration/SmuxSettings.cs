@@ -1,6 +1,6 @@
 using Kcptun.Smux;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>The smux configuration kcptun builds from its flags (docs/protocol/smux.md §8.9).</summary>
 internal static class SmuxSettings

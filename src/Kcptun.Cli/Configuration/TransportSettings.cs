@@ -1,7 +1,8 @@
 using Kcptun.Crypto;
 using Kcptun.Transport;
+using Kcptun.Tunnel;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>The per-session KCP settings kcptun applies (docs/protocol/kcp.md §7.2), built from the options.</summary>
 internal static class TransportSettings

@@ -1,4 +1,6 @@
-namespace Kcptun.Tunnel;
+using Kcptun.Tunnel;
+
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>The result of reading a program's configuration: what to do and the merged options.</summary>
 internal readonly record struct LoadedConfiguration<T>(CommandLineAction Action, T Options)

@@ -1,4 +1,4 @@
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// The flag tables of both programs, in help order (latest upstream's order, which contains every Debian flag; the

@@ -1,4 +1,6 @@
-namespace Kcptun.Tunnel;
+using Kcptun.Tunnel;
+
+namespace Kcptun.Cli.Configuration;
 
 /// <summary>
 /// Settings shared by <see cref="ClientOptions"/> and <see cref="ServerOptions"/>: one property per kcptun flag

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>An HTTP response of the metrics server.</summary>
 internal readonly record struct HttpReply(int Status, string ContentType, string Body);

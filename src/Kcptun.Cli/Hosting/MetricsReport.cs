@@ -1,7 +1,9 @@
+using Kcptun.Cli.Configuration;
 using Kcptun.Diagnostics;
 using Kcptun.Transport;
+using Kcptun.Tunnel;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>
 /// The <c>/metrics</c> page: the process-wide SNMP counters (monotonic ones as counters named <c>kcptun_*_total</c>,

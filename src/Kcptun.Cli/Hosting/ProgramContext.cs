@@ -1,4 +1,4 @@
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>
 /// What a program run talks to: its output streams, environment, clock and shutdown signal. The defaults are the

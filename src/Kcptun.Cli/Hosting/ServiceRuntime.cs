@@ -1,8 +1,10 @@
 using System.Net.Sockets;
+using Kcptun.Cli.Configuration;
 using Kcptun.Diagnostics;
 using Kcptun.Transport;
+using Kcptun.Tunnel;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>
 /// What a program run does for a service manager and for monitoring: the <c>--metrics</c> HTTP endpoint, systemd

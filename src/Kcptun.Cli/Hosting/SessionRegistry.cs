@@ -1,6 +1,6 @@
 using Kcptun.Transport;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>
 /// The KCP sessions one program run has open, for the metrics endpoint and the client's health. Closed sessions are

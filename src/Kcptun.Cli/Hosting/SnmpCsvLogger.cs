@@ -1,6 +1,7 @@
 using Kcptun.Diagnostics;
+using Kcptun.Tunnel;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>
 /// <c>--snmplog</c>: every <c>--snmpperiod</c> seconds appends a CSV record of <see cref="SnmpCounters.Global"/> to

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Kcptun.Cli.Configuration;
 using Kcptun.Diagnostics;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>The two text forms of the SNMP counters: the SIGUSR1 log line (10.7) and the <c>--snmplog</c> CSV (10.8).</summary>
 public static class SnmpReport

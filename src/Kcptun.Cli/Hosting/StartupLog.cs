@@ -1,4 +1,6 @@
-namespace Kcptun.Tunnel;
+using Kcptun.Cli.Configuration;
+
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>
 /// The configuration lines both programs log at start-up, in Go kcptun's order and wording (docs/protocol/programs.md §10.6), plus

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Kcptun.Tunnel;
+namespace Kcptun.Cli.Hosting;
 
 /// <summary>
 /// sd_notify without libsystemd: datagrams such as <c>READY=1</c> to the unix datagram socket named by

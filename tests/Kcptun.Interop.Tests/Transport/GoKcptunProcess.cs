@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Kcptun.Cli.Hosting;
 using Kcptun.Interop.Tests.Support;
 
 namespace Kcptun.Interop.Tests.Transport;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Kcptun.Cli.Hosting;
 using Kcptun.Interop.Tests.Support;
 using Kcptun.Tests.Support;
-using Kcptun.Tunnel;
 
 namespace Kcptun.Interop.Tests.Tunnel;
 
@@ -195,8 +195,8 @@ public class HalfCloseInteropTests
 
             try
             {
-                var serverAddress = await Start(TunnelProgram.RunServerAsync, ["-l", "127.0.0.1:0", .. serverArgs]).WaitAsync(TimeSpan.FromSeconds(30), ct);
-                var clientAddress = await Start(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", serverAddress, .. clientArgs]).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                var serverAddress = await Start(ServerProgram.RunAsync, ["-l", "127.0.0.1:0", .. serverArgs]).WaitAsync(TimeSpan.FromSeconds(30), ct);
+                var clientAddress = await Start(ClientProgram.RunAsync, ["-l", "127.0.0.1:0", "-r", serverAddress, .. clientArgs]).WaitAsync(TimeSpan.FromSeconds(30), ct);
                 return new Tunnel(int.Parse(clientAddress[(clientAddress.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture), Logs, StopAsync);
             }
             catch

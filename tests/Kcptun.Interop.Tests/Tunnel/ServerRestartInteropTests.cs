@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Kcptun.Cli.Hosting;
 using Kcptun.Interop.Tests.Support;
 using Kcptun.Interop.Tests.Transport;
 using Kcptun.Tests.Support;
-using Kcptun.Tunnel;
 using Xunit.Abstractions;
 
 namespace Kcptun.Interop.Tests.Tunnel;
@@ -46,7 +46,7 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
         var log = new StringWriter();
         var writer = TextWriter.Synchronized(log);
         await using var first = await StartServerAsync(server, serverArgs, ct);
-        await using var client = new InProcessProgram(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. common], writer);
+        await using var client = new InProcessProgram(ClientProgram.RunAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. common], writer);
         var local = await client.ListeningAsync(ct);
         Assert.True(await EchoAsync(local, TimeSpan.FromSeconds(10), ct), "no echo before the restart");
         if (history > 0)
@@ -89,7 +89,7 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
         await using var go = await StartServerAsync(server, ["-t", target.Address, "-l", $"127.0.0.1:{port}", "--key", "right", "--smuxver", "1"], ct);
         var log = new StringWriter();
         var writer = TextWriter.Synchronized(log);
-        await using var client = new InProcessProgram(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", "--key", "wrong", "--smuxver", "1"], writer);
+        await using var client = new InProcessProgram(ClientProgram.RunAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", "--key", "wrong", "--smuxver", "1"], writer);
         var local = await client.ListeningAsync(ct);
         var clock = Stopwatch.StartNew();
         Assert.False(await EchoAsync(local, TimeSpan.FromSeconds(7), ct));
@@ -109,7 +109,7 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
     {
         if (server == "ours")
         {
-            var ours = new InProcessProgram(TunnelProgram.RunServerAsync, args, TextWriter.Null);
+            var ours = new InProcessProgram(ServerProgram.RunAsync, args, TextWriter.Null);
             await ours.ListeningAsync(ct);
             return ours;
         }

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Kcptun.Cli.Hosting;
 using Kcptun.Interop.Tests.Support;
 using Kcptun.Interop.Tests.Transport;
 using Kcptun.Tests.Support;
-using Kcptun.Tunnel;
 
 namespace Kcptun.Interop.Tests.Tunnel;
 
@@ -69,7 +69,7 @@ internal sealed class TunnelPair : IAsyncDisposable
             // Go needs a concrete UDP port: one that was free a moment ago (the race with other tests is tiny).
             var server = UdpAddress(ports);
             pair._go = await GoKcptunProcess.StartAsync(peer.Server, ["-t", pair.Target.Address, "-l", server, .. serverArgs], "key derivation done", ct);
-            var listening = pair.StartOurs(TunnelProgram.RunClientAsync, ["-l", "127.0.0.1:0", "-r", server, .. clientArgs]);
+            var listening = pair.StartOurs(ClientProgram.RunAsync, ["-l", "127.0.0.1:0", "-r", server, .. clientArgs]);
             var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
             pair.LocalPort = int.Parse(address[(address.LastIndexOf(':') + 1)..]);
             return pair;
@@ -99,7 +99,7 @@ internal sealed class TunnelPair : IAsyncDisposable
         try
         {
             var server = ports == 1 ? "127.0.0.1:0" : UdpAddress(ports);
-            var listening = pair.StartOurs(TunnelProgram.RunServerAsync, ["-l", server, "-t", pair.Target.Address, .. serverArgs]);
+            var listening = pair.StartOurs(ServerProgram.RunAsync, ["-l", server, "-t", pair.Target.Address, .. serverArgs]);
             var address = await listening.WaitAsync(TimeSpan.FromSeconds(30), ct);
             pair.LocalPort = LoopbackPorts.Free(SocketType.Stream);
             pair._go = await GoKcptunProcess.StartAsync(peer.Client, ["-l", $"127.0.0.1:{pair.LocalPort}", "-r", ports == 1 ? address : server, .. clientArgs], "key derivation done", ct);

@@ -1,3 +1,4 @@
+using Kcptun.Cli.Configuration;
 using Kcptun.Tests.Transport.Link;
 using Kcptun.Transport;
 using Kcptun.Tunnel;

@@ -1,4 +1,5 @@
-using Kcptun.Tunnel;
+using Kcptun.Cli.Configuration;
+
 
 namespace Kcptun.Tests.Tunnel;
 

@@ -1,5 +1,6 @@
 using System.Text;
-using Kcptun.Tunnel;
+using Kcptun.Cli.Configuration;
+using Kcptun.Cli.Hosting;
 
 namespace Kcptun.Tests.Tunnel;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Kcptun.Tunnel;
+using Kcptun.Cli.Hosting;
 using Xunit.Abstractions;
 
 namespace Kcptun.Tests.Tunnel;
@@ -105,7 +105,7 @@ public sealed class ConfigMutationTests(ITestOutputHelper output) : IDisposable
     {
         var failures = await RunAsync(s_client, seed: 16, async (path, context) =>
         {
-            var (exit, options) = await TunnelProgram.ConfigureClientAsync(["-c", path], context);
+            var (exit, options) = await ClientProgram.ConfigureAsync(["-c", path], context);
             if (exit is null)
             {
                 RuntimeChecks.Client(options);
@@ -121,7 +121,7 @@ public sealed class ConfigMutationTests(ITestOutputHelper output) : IDisposable
     {
         var failures = await RunAsync(s_server, seed: 61, async (path, context) =>
         {
-            var (exit, options) = await TunnelProgram.ConfigureServerAsync(["-c", path], context);
+            var (exit, options) = await ServerProgram.ConfigureAsync(["-c", path], context);
             if (exit is null)
             {
                 RuntimeChecks.Server(options);

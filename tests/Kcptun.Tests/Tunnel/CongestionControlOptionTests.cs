@@ -1,3 +1,5 @@
+using Kcptun.Cli.Configuration;
+using Kcptun.Cli.Hosting;
 using Kcptun.Kcp.Congestion;
 using Kcptun.Tunnel;
 
@@ -51,6 +53,6 @@ public class CongestionControlOptionTests
         Assert.Contains("cc: bbr (windows used as caps: sndwnd 32768 rcvwnd 32768)", StartupLog.Server(new ServerOptions()));
         Assert.Contains("cc: bbr (windows used as caps: sndwnd 4096 rcvwnd 32768)", StartupLog.Server(new ServerOptions { SendWindow = 4096, SendWindowGiven = true }));
         Assert.Contains("cc: kcp", StartupLog.Client(new ClientOptions { CongestionControl = "kcp" }, "127.0.0.1:1"));
-        Assert.Contains(TunnelProgram.ClientHelp().Split('\n'), l => l.StartsWith("   --cc value", StringComparison.Ordinal) && l.EndsWith("(default: \"bbr\")", StringComparison.Ordinal));
+        Assert.Contains(ClientProgram.Help().Split('\n'), l => l.StartsWith("   --cc value", StringComparison.Ordinal) && l.EndsWith("(default: \"bbr\")", StringComparison.Ordinal));
     }
 }

@@ -1,4 +1,6 @@
-using Kcptun.Tunnel;
+using Kcptun.Cli.Configuration;
+using Kcptun.Cli.Hosting;
+
 
 namespace Kcptun.Tests.Tunnel;
 
@@ -29,7 +31,7 @@ public class HelpTextTests
     [Fact]
     public void Client_help_lists_every_flag_in_urfave_layout()
     {
-        var lines = Options(TunnelProgram.ClientHelp());
+        var lines = Options(ClientProgram.Help());
         Assert.Equal(s_clientFlags, lines.Select(l => l[3..36].TrimEnd()).ToArray());
         Assert.All(lines, l => Assert.NotEqual(' ', l[36]));
         Assert.Contains("   --key value                      pre-shared secret between client and server (default: \"it's a secrect\") [$KCPTUN_KEY]", lines);
@@ -41,7 +43,7 @@ public class HelpTextTests
     [Fact]
     public void Server_help_lists_every_flag_and_documents_detection()
     {
-        var help = TunnelProgram.ServerHelp();
+        var help = ServerProgram.Help();
         var lines = Options(help);
         Assert.Equal(s_serverFlags, lines.Select(l => l[3..36].TrimEnd()).ToArray());
         Assert.Contains(lines, l => l.StartsWith("   --smuxver value", StringComparison.Ordinal) && l.Contains("detected", StringComparison.Ordinal) && l.EndsWith("(default: auto)", StringComparison.Ordinal));
@@ -52,7 +54,7 @@ public class HelpTextTests
     [Fact]
     public void Crypt_help_lists_exactly_the_accepted_ciphers()
     {
-        var line = Options(TunnelProgram.ClientHelp()).Single(l => l.StartsWith("   --crypt value", StringComparison.Ordinal));
+        var line = Options(ClientProgram.Help()).Single(l => l.StartsWith("   --crypt value", StringComparison.Ordinal));
         var listed = line[36..line.IndexOf(" (default", StringComparison.Ordinal)].Split(", ");
         Assert.Equal(CryptNames.All.Order(), listed.Order());
     }
@@ -60,7 +62,7 @@ public class HelpTextTests
     [Fact]
     public void Hidden_flags_are_not_listed()
     {
-        foreach (var help in new[] { TunnelProgram.ClientHelp(), TunnelProgram.ServerHelp() })
+        foreach (var help in new[] { ClientProgram.Help(), ServerProgram.Help() })
         {
             foreach (var hidden in new[] { "--nodelay", "--interval", "--resend", "--nc ", "--acknodelay" })
             {

@@ -1,4 +1,5 @@
 using System.Text;
+using Kcptun.Cli.Configuration;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Tests.Tunnel;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Kcptun.Cli.Configuration;
+using Kcptun.Cli.Hosting;
 using Kcptun.Tests.Support;
-using Kcptun.Tunnel;
 
 namespace Kcptun.Tests.Tunnel;
 
@@ -14,10 +15,10 @@ public class MetricsEndpointTests
     {
         await using var target = new EchoTarget();
         using var stop = new CancellationTokenSource();
-        var (serverExit, serverLog, serverAddress) = await StartAsync(TunnelProgram.RunServerAsync,
+        var (serverExit, serverLog, serverAddress) = await StartAsync(ServerProgram.RunAsync,
             ["-l", "127.0.0.1:0", "-t", target.Address, "--key", "m", "--metrics", "127.0.0.1:0"], stop.Token);
         var serverMetrics = MetricsScrape.PortFromLog(Text(serverLog));
-        var (clientExit, clientLog, clientAddress) = await StartAsync(TunnelProgram.RunClientAsync,
+        var (clientExit, clientLog, clientAddress) = await StartAsync(ClientProgram.RunAsync,
             ["-l", "127.0.0.1:0", "-r", serverAddress, "--key", "m", "--metrics", "127.0.0.1:0", "--ds", "4", "--ps", "2", "--sndwnd", "200"], stop.Token);
         var clientMetrics = MetricsScrape.PortFromLog(Text(clientLog));
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Kcptun.Cli.Hosting;
 using Kcptun.EndToEnd.Emulation;
 using Kcptun.Tests.Support;
-using Kcptun.Tunnel;
 using Xunit.Abstractions;
 
 namespace Kcptun.Tests.Tunnel;
@@ -23,7 +23,7 @@ public class NoSpuriousReconnectTests(ITestOutputHelper output)
         using var stop = new CancellationTokenSource();
         var serverLog = TextWriter.Synchronized(new StringWriter());
         var serverReady = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var server = TunnelProgram.RunServerAsync(
+        var server = ServerProgram.RunAsync(
             ["-l", "127.0.0.1:0", "-t", target.Address, "--key", "path", "--mode", "fast"],
             new ProgramContext { Out = serverLog, Error = serverLog, Environment = _ => null, HandleSignals = false, Shutdown = stop.Token, Listening = a => serverReady.TrySetResult(a) });
         var serverAddress = await serverReady.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -34,7 +34,7 @@ public class NoSpuriousReconnectTests(ITestOutputHelper output)
         var clientText = new StringWriter();
         var clientLog = TextWriter.Synchronized(clientText);
         var clientReady = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var client = TunnelProgram.RunClientAsync(
+        var client = ClientProgram.RunAsync(
             ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{emulator.FrontEndPoint.Port}", "--key", "path", "--mode", "fast", "--quiet"],
             new ProgramContext { Out = clientLog, Error = clientLog, Environment = _ => null, HandleSignals = false, Shutdown = stop.Token, Listening = a => clientReady.TrySetResult(a) });
         var local = await clientReady.Task.WaitAsync(TimeSpan.FromSeconds(30));

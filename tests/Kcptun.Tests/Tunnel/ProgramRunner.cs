@@ -1,4 +1,5 @@
-using Kcptun.Tunnel;
+using Kcptun.Cli.Hosting;
+
 
 namespace Kcptun.Tests.Tunnel;
 
@@ -8,10 +9,10 @@ internal static class ProgramRunner
     public sealed record Result(int ExitCode, string Out, string Error);
 
     public static Result Client(string[] args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken shutdown = default) =>
-        Run(TunnelProgram.RunClientAsync, "kcptun-client", args, environment, shutdown);
+        Run(ClientProgram.RunAsync, "kcptun-client", args, environment, shutdown);
 
     public static Result Server(string[] args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken shutdown = default) =>
-        Run(TunnelProgram.RunServerAsync, "kcptun-server", args, environment, shutdown);
+        Run(ServerProgram.RunAsync, "kcptun-server", args, environment, shutdown);
 
     public static Func<string, string?> Environment(IReadOnlyDictionary<string, string>? values) =>
         name => values is not null && values.TryGetValue(name, out var v) ? v : null;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Kcptun.Cli.Hosting;
 using Kcptun.Tests.Support;
-using Kcptun.Tunnel;
 
 namespace Kcptun.Tests.Tunnel;
 
@@ -17,7 +17,7 @@ public class ProgramTunnelTests
         var clientLog = new StringWriter();
         var clientLogWriter = TextWriter.Synchronized(clientLog);
         var local = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var client = TunnelProgram.RunClientAsync(
+        var client = ClientProgram.RunAsync(
             ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{ports}", "--conn", "8", "--key", "range", "--crypt", "salsa20", "--mode", "fast3"],
             new ProgramContext { Out = clientLogWriter, Error = clientLogWriter, Environment = _ => null, HandleSignals = false, Shutdown = stop.Token, Listening = a => local.TrySetResult(a) });
         var address = await local.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -47,7 +47,7 @@ public class ProgramTunnelTests
         var log = TextWriter.Synchronized(text);
         using var stop = new CancellationTokenSource();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var exit = TunnelProgram.RunServerAsync(
+        var exit = ServerProgram.RunAsync(
             ["-l", "127.0.0.1:0", "--pprof", "--ratelimit", "-5", "--crypt", "none"],
             new ProgramContext { Out = log, Error = log, Environment = _ => null, HandleSignals = false, Shutdown = stop.Token, Listening = _ => ready.TrySetResult() });
         await Task.WhenAny(ready.Task, exit).WaitAsync(TimeSpan.FromSeconds(30));
@@ -87,7 +87,7 @@ public class ProgramTunnelTests
             var log = TextWriter.Synchronized(text); // locks itself; the test reads under the same lock
             var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var ports = $"{first}-{first + 1}";
-            var exit = TunnelProgram.RunServerAsync(
+            var exit = ServerProgram.RunAsync(
                 ["-l", $"127.0.0.1:{ports}", "-t", target.Address, "--key", "range", "--crypt", "salsa20", "--mode", "fast3"],
                 new ProgramContext { Out = log, Error = log, Environment = _ => null, HandleSignals = false, Shutdown = stop, Listening = _ => ready.TrySetResult() });
             var done = await Task.WhenAny(ready.Task, exit).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);

@@ -1,3 +1,4 @@
+using Kcptun.Cli.Configuration;
 using Kcptun.Crypto;
 using Kcptun.Tunnel;
 

@@ -1,4 +1,6 @@
-using Kcptun.Tunnel;
+using Kcptun.Cli.Configuration;
+using Kcptun.Cli.Hosting;
+
 
 namespace Kcptun.Tests.Tunnel;
 

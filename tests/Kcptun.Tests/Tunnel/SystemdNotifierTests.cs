@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using Kcptun.Tunnel;
+using Kcptun.Cli.Hosting;
 
 namespace Kcptun.Tests.Tunnel;
 
@@ -25,7 +25,7 @@ public sealed class SystemdNotifierTests : IDisposable
         var log = TextWriter.Synchronized(new StringWriter());
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path };
-        var exit = TunnelProgram.RunServerAsync(
+        var exit = ServerProgram.RunAsync(
             ["-l", "127.0.0.1:0", "-t", "127.0.0.1:1", "--crypt", "none"],
             new ProgramContext { Out = log, Error = log, Environment = ProgramRunner.Environment(environment), HandleSignals = false, Shutdown = stop.Token, Listening = a => listening.TrySetResult(a) });
         var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));

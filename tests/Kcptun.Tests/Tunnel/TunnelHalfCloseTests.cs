@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Kcptun.Cli.Configuration;
 using Kcptun.Compression;
 using Kcptun.Tests.Support;
-using Kcptun.Tunnel;
 
 namespace Kcptun.Tests.Tunnel;
 

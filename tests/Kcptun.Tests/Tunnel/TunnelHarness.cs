@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Kcptun.Cli.Configuration;
 using Kcptun.Tests.Support;
 using Kcptun.Tunnel;
 

@@ -1,3 +1,5 @@
+using Kcptun.Cli.Configuration;
+using Kcptun.Cli.Hosting;
 using Kcptun.Diagnostics;
 using Kcptun.Tunnel;
 

@@ -1,5 +1,5 @@
+using Kcptun.Cli.Configuration;
 using Kcptun.Tests.Support;
-using Kcptun.Tunnel;
 
 namespace Kcptun.Tests.Tunnel;
 

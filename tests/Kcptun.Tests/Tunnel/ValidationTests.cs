@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using Kcptun.Tunnel;
+using Kcptun.Cli.Configuration;
+using Kcptun.Cli.Hosting;
 
 namespace Kcptun.Tests.Tunnel;
 
