@@ -31,6 +31,19 @@ internal static class RuntimeBinding
         Pads = Pads(options),
     };
 
+    /// <summary>The server addresses of <c>--remoteaddr</c>, parsed once for the run.</summary>
+    /// <exception cref="TunnelConfigurationException">The address is invalid (validation reports the same).</exception>
+    public static HostPortRange Remote(ClientOptions options) => Range("--remoteaddr", options.RemoteAddress);
+
+    /// <summary>The UDP ports of <c>--listen</c>, parsed once for the run.</summary>
+    /// <exception cref="TunnelConfigurationException">The address is invalid (validation reports the same).</exception>
+    public static HostPortRange Listen(ServerOptions options) => Range("--listen", options.Listen);
+
+    private static HostPortRange Range(string flag, string value) =>
+        AddressSyntax.TryParseHostPortRange(flag, value, allowRange: true, out var range) is { } problem
+            ? throw new TunnelConfigurationException(problem)
+            : range;
+
     private static QuantumPermutationPad? Pads(TunnelOptions options) =>
         options.Qpp ? QuantumPermutationPad.Create(options.Key, options.QppCount) : null;
 }

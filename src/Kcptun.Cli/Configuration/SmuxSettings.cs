@@ -9,7 +9,6 @@ internal static class SmuxSettings
     {
         Version = version,
         KeepAliveInterval = TimeSpan.FromSeconds(options.KeepAlive),
-        KeepAliveTimeout = TimeSpan.FromSeconds(30),
         MaxFrameSize = options.FrameSize,
         MaxReceiveBuffer = options.SmuxBuffer,
         MaxStreamBuffer = options.StreamBuffer,

@@ -1,3 +1,4 @@
+using Kcptun.Transport;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Cli.Configuration;
@@ -165,9 +166,6 @@ public abstract record TunnelOptions
     /// <summary>The KCP parameters after the mode profile (docs/protocol/kcp.md §7.1): a named mode wins over the hidden flags.</summary>
     public KcpTuning Kcp => KcpModes.Preset(Mode) ?? new KcpTuning(NoDelay, Interval, Resend, NoCongestion);
 
-    /// <summary>Whether FEC is on: both shard counts positive.</summary>
-    public bool FecEnabled => DataShards > 0 && ParityShards > 0;
-
     /// <summary>
     /// Checks every setting and throws <see cref="TunnelConfigurationException"/> listing each problem, one a line,
     /// each naming its flag. Returns normally when the options can be run.
@@ -305,11 +303,12 @@ public abstract record TunnelOptions
 
         // The datagram must leave room for the protection header/trailer, the FEC header, a KCP header and 1 byte.
         var (header, trailer) = CryptNames.Overhead(Crypt);
-        var minimum = header + trailer + (FecEnabled ? 8 : 0) + 24 + 1;
+        var fec = KcpSessionOptions.IsFecEnabled(DataShards, ParityShards);
+        var minimum = header + trailer + (fec ? 8 : 0) + 24 + 1;
         minimum = Math.Max(minimum, 50);
         if (Mtu < minimum)
         {
-            problems.Add($"--mtu must be at least {minimum} with --crypt {Crypt} and FEC {(FecEnabled ? "on" : "off")} (got {Mtu})");
+            problems.Add($"--mtu must be at least {minimum} with --crypt {Crypt} and FEC {(fec ? "on" : "off")} (got {Mtu})");
         }
     }
 }

@@ -35,7 +35,7 @@ public static class ClientProgram
         var listeningOn = EndpointResolver.Format(listener.LocalEndPoint);
         ProgramHost.LogCommon(options, log, StartupLog.Client(options, listeningOn));
         var transport = TransportSettings.From(options, ProgramHost.DeriveKey(options, log), log);
-        AddressSyntax.TryParseHostPortRange("--remoteaddr", options.RemoteAddress, allowRange: true, out var remote);
+        var remote = RuntimeBinding.Remote(options);
         var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
         service.Ready(listeningOn);
         context.Listening?.Invoke(listeningOn);

@@ -58,8 +58,8 @@ internal static class MetricsReport
         var open = sessions.Open();
         writer.Family("kcptun_sessions_open", "gauge", "KCP sessions this program has open.").Sample("kcptun_sessions_open", open.Length);
         writer.Family("kcptun_streams_open", "gauge", "Tunnelled smux streams open.").Sample("kcptun_streams_open", Volatile.Read(ref gauges.OpenStreams));
-        writer.Family("kcptun_fec_data_shards", "gauge", "Configured FEC data shards (0: FEC off).").Sample("kcptun_fec_data_shards", options.FecEnabled ? options.DataShards : 0);
-        writer.Family("kcptun_fec_parity_shards", "gauge", "Configured FEC parity shards (0: FEC off).").Sample("kcptun_fec_parity_shards", options.FecEnabled ? options.ParityShards : 0);
+        writer.Family("kcptun_fec_data_shards", "gauge", "Configured FEC data shards (0: FEC off).").Sample("kcptun_fec_data_shards", KcpSessionOptions.IsFecEnabled(options.DataShards, options.ParityShards) ? options.DataShards : 0);
+        writer.Family("kcptun_fec_parity_shards", "gauge", "Configured FEC parity shards (0: FEC off).").Sample("kcptun_fec_parity_shards", KcpSessionOptions.IsFecEnabled(options.DataShards, options.ParityShards) ? options.ParityShards : 0);
         writer.Family("kcptun_rate_limit_bytes_per_second", "gauge", "Configured send rate limit per session in bytes per second (0: unlimited).").Sample("kcptun_rate_limit_bytes_per_second", Math.Max(0, options.RateLimit));
         WriteSessions(writer, open);
         return writer.ToString();

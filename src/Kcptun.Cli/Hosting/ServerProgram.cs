@@ -32,7 +32,7 @@ public static class ServerProgram
     {
         ProgramHost.LogCommon(options, log, StartupLog.Server(options));
         var transport = TransportSettings.From(options, ProgramHost.DeriveKey(options, log), log);
-        AddressSyntax.TryParseHostPortRange("--listen", options.Listen, allowRange: true, out var listen);
+        var listen = RuntimeBinding.Listen(options);
         var listeners = new List<KcpListener>();
         try
         {

@@ -94,7 +94,10 @@ public sealed record KcpSessionOptions
     public Action<string>? Log { get; init; }
 
     /// <summary>True when FEC encoding is on for these settings (docs/protocol/fec.md §5.1; Debian disables D + P &gt; 256).</summary>
-    public bool FecEnabled => DataShards > 0 && ParityShards > 0 && DataShards + ParityShards <= 256;
+    public bool FecEnabled => IsFecEnabled(DataShards, ParityShards);
+
+    /// <summary>The one rule for whether FEC is on with these shard counts (the programs' validation and metrics use it too).</summary>
+    public static bool IsFecEnabled(int dataShards, int parityShards) => dataShards > 0 && parityShards > 0 && dataShards + parityShards <= 256;
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings no session can run with.</summary>
     public void Validate()
