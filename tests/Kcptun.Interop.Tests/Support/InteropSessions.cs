@@ -12,11 +12,11 @@ internal static class InteropSessions
     /// </summary>
     public static KcpSessionOptions Options(string crypt, byte[] key, int dataShards, int parityShards,
         WireGeneration generation = WireGeneration.Debian) => new()
-    {
-        DataShards = dataShards,
-        ParityShards = parityShards,
-        SendWindow = 1024,
-        ReceiveWindow = 1024,
-        ProtectionFactory = () => PacketProtection.Create(crypt, key, generation),
-    };
+        {
+            DataShards = dataShards,
+            ParityShards = parityShards,
+            SendWindow = 1024,
+            ReceiveWindow = 1024,
+            ProtectionFactory = () => PacketProtection.Create(crypt, key, generation),
+        };
 }

@@ -67,7 +67,10 @@ public class PluginEnvironmentTests
     {
         var environment = new Dictionary<string, string>
         {
-            ["SS_REMOTE_HOST"] = "127.0.0.1", ["SS_REMOTE_PORT"] = "4000", ["SS_LOCAL_HOST"] = "127.0.0.1", ["SS_LOCAL_PORT"] = "0",
+            ["SS_REMOTE_HOST"] = "127.0.0.1",
+            ["SS_REMOTE_PORT"] = "4000",
+            ["SS_LOCAL_HOST"] = "127.0.0.1",
+            ["SS_LOCAL_PORT"] = "0",
             ["SS_PLUGIN_OPTIONS"] = options,
         };
         var result = ProgramRunner.Client([], environment);
