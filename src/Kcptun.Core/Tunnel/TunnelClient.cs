@@ -233,7 +233,7 @@ public sealed class TunnelClient : IAsyncDisposable
 
         var streamText = $"{slot.RemoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {peer} out: {streamText}");
-        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
+        MemoryTrim.NoteOpen(Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams));
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this connection even while no direction reads the stream (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
@@ -303,6 +303,8 @@ public sealed class TunnelClient : IAsyncDisposable
                 {
                     WatchSlotsLocked(_time.GetUtcNow(), lost);
                 }
+
+                MemoryTrim.Check(Volatile.Read(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams));
 
                 foreach (var slot in lost)
                 {
