@@ -10,4 +10,8 @@ public sealed class TunnelGauges
 
     /// <summary>smux streams open now (a stream counts from "stream opened" to "stream closed").</summary>
     public long OpenStreams;
+
+    /// <summary>Streams the server refused because their session already had
+    /// <see cref="Kcptun.Tunnel.TunnelServer.MaxStreamsPerSession"/> open (a SYN flood, or a client far past any normal load).</summary>
+    public long RefusedStreams;
 }

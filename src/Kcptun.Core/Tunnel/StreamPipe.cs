@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using Kcptun.IO;
 
@@ -10,7 +9,7 @@ namespace Kcptun.Tunnel;
 /// then closes the write side of its destination (FIN on an smux stream, <c>shutdown(SHUT_WR)</c> on a socket; a
 /// stream with no half-close, such as QPP's wrapper, is closed fully). Both streams are closed once both directions are
 /// done, or at once when either direction fails (reset, session gone): an error tears the whole connection down.
-/// Buffers come from the shared pool and are held only while data flows.
+/// Buffers come from <see cref="PipeBuffers"/> (32 KiB, 4 KiB once many are out) and are held only while data flows.
 /// </summary>
 internal static class StreamPipe
 {
@@ -55,22 +54,22 @@ internal static class StreamPipe
                 {
                     if (buffer is not null)
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        PipeBuffers.Return(buffer);
                         buffer = null;
                     }
 
                     await from.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
                 }
 
-                buffer ??= ArrayPool<byte>.Shared.Rent(BufferSize);
-                var n = await from.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
+                buffer ??= PipeBuffers.Rent();
+                var n = await from.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
                     return null;
                 }
 
                 await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-                busy = n == BufferSize;
+                busy = n == buffer.Length;
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
@@ -81,7 +80,7 @@ internal static class StreamPipe
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                PipeBuffers.Return(buffer);
             }
         }
     }

@@ -21,7 +21,7 @@ public sealed record TransportConnection(Stream Stream, string LocalAddress, str
 /// <see cref="TunnelClientSettings.Connections"/> smux sessions to the server and hands each new connection to the next
 /// slot round-robin; a slot whose session died or expired (<c>--autoexpire</c>) gets a new session, created when a
 /// connection needs it (retried every second until it works); expired sessions keep their streams until
-/// <c>--scavengettl</c> has passed. Once a second each session's <see cref="SessionWatch"/> looks at it: a server
+/// <c>--scavengettl</c> has passed. Four times a second each session's <see cref="SessionWatch"/> looks at it: a server
 /// that restarted is noticed within a round trip of our next segment (or after the silence limit) and the slot gets a
 /// new session; a server that never answers gets a one-line hint.
 /// </summary>
@@ -83,6 +83,7 @@ public sealed class TunnelClient : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         var token = linked.Token;
         var scavenger = ScavengeAsync(token);
+        var watch = WatchAsync(token);
         try
         {
             while (true)
@@ -119,6 +120,7 @@ public sealed class TunnelClient : IAsyncDisposable
         finally
         {
             await scavenger.ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
             await CloseAllAsync().ConfigureAwait(false);
         }
     }
@@ -231,7 +233,7 @@ public sealed class TunnelClient : IAsyncDisposable
 
         var streamText = $"{slot.RemoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {peer} out: {streamText}");
-        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
+        MemoryTrim.NoteOpen(Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams));
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this connection even while no direction reads the stream (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
@@ -256,10 +258,8 @@ public sealed class TunnelClient : IAsyncDisposable
             {
                 var now = _time.GetUtcNow();
                 List<Slot> overdue = [];
-                List<Slot> lost = [];
                 lock (_expiredGate)
                 {
-                    WatchSlotsLocked(now, lost);
                     for (var i = _expired.Count - 1; i >= 0; i--)
                     {
                         var (slot, deadline) = _expired[i];
@@ -276,15 +276,39 @@ public sealed class TunnelClient : IAsyncDisposable
                     }
                 }
 
-                foreach (var slot in lost)
-                {
-                    await slot.Session.DisposeAsync().ConfigureAwait(false);
-                }
-
                 foreach (var slot in overdue)
                 {
                     await slot.Session.DisposeAsync().ConfigureAwait(false);
                     _log.Println("scavenger: session closed due to ttl:", slot.LocalAddress);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
+
+    // Every SessionWatch.Period (faster than the scavenger, so a dead server costs at most a quarter second more
+    // than the silence limit): looks at every live slot and replaces those whose server restarted or went silent.
+    private async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(SessionWatch.Period, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                List<Slot> lost = [];
+                lock (_expiredGate)
+                {
+                    WatchSlotsLocked(_time.GetUtcNow(), lost);
+                }
+
+                MemoryTrim.Check(Volatile.Read(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams));
+
+                foreach (var slot in lost)
+                {
+                    await slot.Session.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }

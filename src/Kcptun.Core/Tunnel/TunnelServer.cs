@@ -15,12 +15,22 @@ public sealed class TunnelServer : IAsyncDisposable
     /// <summary>How long a new session may stay silent before its first frame: smux's keep-alive timeout.</summary>
     public static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Streams one session may have open at once (each holds a target connection). A SYN beyond it is answered with a
+    /// FIN at once (the client's connection ends), counted in <see cref="Kcptun.Diagnostics.TunnelGauges.RefusedStreams"/>
+    /// and logged once per second at most. Go kcptun has no such limit: a client that holds the key could open streams
+    /// (and target connections) until the server runs out of file descriptors or memory. Streams not yet accepted are
+    /// bounded by smux's <see cref="SmuxSession.AcceptBacklog"/>; see docs/reliability.md for the memory bound.
+    /// </summary>
+    public const int MaxStreamsPerSession = 8192;
+
     private readonly TunnelServerSettings _settings;
     private readonly TunnelLog _log;
     private readonly TargetDialer _target;
     private readonly QuantumPermutationPad? _pads;
     private readonly TaskTracker _work = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ITimer _trim;
     private int _disposed;
     private readonly Func<Stream, Stream> _compress;
 
@@ -38,7 +48,11 @@ public sealed class TunnelServer : IAsyncDisposable
         _compress = compress;
         _target = new TargetDialer(settings.Target);
         _pads = settings.Pads;
+        _trim = TimeProvider.System.CreateTimer(static _ => MemoryTrim.Check(Volatile.Read(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>The per-session stream limit in force (tests lower it; programs keep <see cref="MaxStreamsPerSession"/>).</summary>
+    internal int StreamsPerSession { get; init; } = MaxStreamsPerSession;
 
     /// <summary>Streams being served right now (across all sessions).</summary>
     public int ActiveStreams => _work.Count;
@@ -78,6 +92,7 @@ public sealed class TunnelServer : IAsyncDisposable
             : "";
         _log.Write($"smux version: {sniffed.SmuxVersion} on connection: {localAddress} -> {remoteAddress}{detected}");
         var session = new SmuxSession(sniffed.Stream, _settings.Smux with { Version = sniffed.SmuxVersion }, isClient: false);
+        var limit = new StreamLimit(StreamsPerSession);
         await using (session.ConfigureAwait(false))
         {
             while (true)
@@ -97,7 +112,13 @@ public sealed class TunnelServer : IAsyncDisposable
                     return;
                 }
 
-                _work.Add(ServeStreamAsync(stream, remoteAddress, token));
+                if (!limit.TryEnter())
+                {
+                    await RefuseAsync(stream, remoteAddress, limit).ConfigureAwait(false);
+                    continue;
+                }
+
+                _work.Add(ServeLimitedAsync(stream, remoteAddress, limit, token));
             }
         }
     }
@@ -110,9 +131,34 @@ public sealed class TunnelServer : IAsyncDisposable
             return;
         }
 
+        await _trim.DisposeAsync().ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _work.WhenAllAsync().ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    private async Task ServeLimitedAsync(SmuxStream stream, string remoteAddress, StreamLimit limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ServeStreamAsync(stream, remoteAddress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            limit.Exit();
+        }
+    }
+
+    private async Task RefuseAsync(SmuxStream stream, string remoteAddress, StreamLimit limit)
+    {
+        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.RefusedStreams);
+        var refused = limit.NoteRefused(Environment.TickCount64);
+        if (refused > 0)
+        {
+            _log.Write($"session from {remoteAddress}: {StreamsPerSession} streams open, refused {refused} new stream(s)");
+        }
+
+        await stream.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task ServeStreamAsync(SmuxStream stream, string remoteAddress, CancellationToken cancellationToken)
@@ -136,7 +182,7 @@ public sealed class TunnelServer : IAsyncDisposable
 
         var streamText = $"{remoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {streamText} out: {_settings.Target}");
-        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
+        MemoryTrim.NoteOpen(Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams));
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this stream even while no direction reads it (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);

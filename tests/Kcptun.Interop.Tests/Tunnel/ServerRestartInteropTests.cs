@@ -16,7 +16,8 @@ namespace Kcptun.Interop.Tests.Tunnel;
 /// </summary>
 public sealed class ServerRestartInteropTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(15);
+    // Issue 16: within 5 s of the server coming back for every pairing (measured 0.2-3.4 s).
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(5);
 
     public static TheoryData<string> Servers => ["20210922", "20260314", "ours"];
 
@@ -45,7 +46,7 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
         string[] serverArgs = ["-t", target.Address, "-l", $"127.0.0.1:{port}", .. common];
         var log = new StringWriter();
         var writer = TextWriter.Synchronized(log);
-        await using var first = await StartServerAsync(server, serverArgs, ct);
+        await using var first = await ServerUnderTest.StartAsync(server, serverArgs, ct);
         await using var client = new InProcessProgram(ClientProgram.RunAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. common], writer);
         var local = await client.ListeningAsync(ct);
         Assert.True(await EchoAsync(local, TimeSpan.FromSeconds(10), ct), "no echo before the restart");
@@ -55,13 +56,14 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
         }
 
         await first.DisposeAsync();
-        await using var second = await StartServerAsync(server, serverArgs, ct);
+        await using var second = await ServerUnderTest.StartAsync(server, serverArgs, ct);
         var clock = Stopwatch.StartNew();
         var attempts = 0;
         while (true)
         {
             attempts++;
-            if (await EchoAsync(local, TimeSpan.FromSeconds(1), ct))
+            // Short attempts: the time measured is how soon a connection works, not how long a doomed attempt waits.
+            if (await EchoAsync(local, TimeSpan.FromMilliseconds(500), ct))
             {
                 break;
             }
@@ -86,7 +88,7 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
         var ct = timeout.Token;
         await using var target = new EchoTarget();
         var port = LoopbackPorts.Free(SocketType.Dgram);
-        await using var go = await StartServerAsync(server, ["-t", target.Address, "-l", $"127.0.0.1:{port}", "--key", "right", "--smuxver", "1"], ct);
+        await using var go = await ServerUnderTest.StartAsync(server, ["-t", target.Address, "-l", $"127.0.0.1:{port}", "--key", "right", "--smuxver", "1"], ct);
         var log = new StringWriter();
         var writer = TextWriter.Synchronized(log);
         await using var client = new InProcessProgram(ClientProgram.RunAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", "--key", "wrong", "--smuxver", "1"], writer);
@@ -103,18 +105,6 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
         var hints = text.Split('\n').Where(l => l.Contains("no answer from 127.0.0.1:", StringComparison.Ordinal)).ToList();
         Assert.Single(hints);
         Assert.Contains("check --key, --crypt and that UDP reaches the server", hints[0], StringComparison.Ordinal);
-    }
-
-    private static async Task<IAsyncDisposable> StartServerAsync(string server, string[] args, CancellationToken ct)
-    {
-        if (server == "ours")
-        {
-            var ours = new InProcessProgram(ServerProgram.RunAsync, args, TextWriter.Null);
-            await ours.ListeningAsync(ct);
-            return ours;
-        }
-
-        return new GoProcessHandle(await GoKcptunProcess.StartAsync(GoPeers.Named(server).Server, args, "key derivation done", ct));
     }
 
     // One connection: 4 KiB out, the same back within `limit`; false on any failure or timeout.
@@ -145,59 +135,6 @@ public sealed class ServerRestartInteropTests(ITestOutputHelper output)
             // The stream ended or timed out; the caller tries again after a short pause (a reset comes at once).
             await Task.Delay(100, ct);
             return false;
-        }
-    }
-
-    private sealed class GoProcessHandle(GoKcptunProcess process) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            process.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
-
-    /// <summary>One of our programs run in-process until disposed (must exit 0).</summary>
-    private sealed class InProcessProgram : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _shutdown = new();
-        private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Task<int> _run;
-
-        public InProcessProgram(Func<IReadOnlyList<string>, ProgramContext?, string, Task<int>> run, string[] args, TextWriter log)
-        {
-            var context = new ProgramContext
-            {
-                Out = log,
-                Error = log,
-                Environment = _ => null,
-                HandleSignals = false,
-                Shutdown = _shutdown.Token,
-                Listening = address => _listening.TrySetResult(address),
-            };
-            _run = Task.Run(() => run(args, context, "kcptun"));
-            _ = _run.ContinueWith(t => _listening.TrySetException(new InvalidOperationException($"exited {(t.IsCompletedSuccessfully ? t.Result : -1)}")), TaskScheduler.Default);
-        }
-
-        public async Task<int> ListeningAsync(CancellationToken ct)
-        {
-            var address = await _listening.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
-            return int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        private int _disposed;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            {
-                return;
-            }
-
-            await _shutdown.CancelAsync();
-            var exit = await _run.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(ExitCodes.Success, exit);
-            _shutdown.Dispose();
         }
     }
 }
