@@ -1,3 +1,4 @@
+using Kcptun.Cli.Configuration;
 using Kcptun.Diagnostics;
 using Kcptun.Smux;
 using Kcptun.Tests.Support;
@@ -18,7 +19,7 @@ public class StreamFloodTests
         await using var target = new EchoTarget();
         var text = new StringWriter();
         var log = TextWriter.Synchronized(text);
-        await using var server = new TunnelServer(new ServerOptions { Target = target.Address, NoCompression = true, SmuxVersion = 1, Quiet = true }, new TunnelLog(log), s => s)
+        await using var server = new TunnelServer(RuntimeBinding.Server(new ServerOptions { Target = target.Address, NoCompression = true, SmuxVersion = 1, Quiet = true }), new TunnelLog(log), s => s)
         {
             StreamsPerSession = 4,
         };
