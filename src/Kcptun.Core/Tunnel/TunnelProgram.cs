@@ -5,6 +5,7 @@ using Kcptun.Compression;
 using Kcptun.Crypto;
 using Kcptun.Diagnostics;
 using Kcptun.Transport;
+using Kcptun.Transport.FakeTcp;
 
 namespace Kcptun.Tunnel;
 
@@ -230,7 +231,12 @@ public static class TunnelProgram
         using var listener = await EndpointResolver.ListenStreamAsync("--localaddr", options.LocalAddress, cancellationToken).ConfigureAwait(false);
         var listeningOn = EndpointResolver.Format(listener.LocalEndPoint);
         LogCommon(options, log, StartupLog.Client(options, listeningOn));
-        var transport = TransportSettings.From(options, DeriveKey(options, log), log);
+        var transport = TransportSettings.From(options, DeriveKey(options, log), log) with { FakeTcp = options.Tcp };
+        if (options.Tcp)
+        {
+            EnsureFakeTcp();
+        }
+
         AddressSyntax.TryParseHostPortRange("--remoteaddr", options.RemoteAddress, allowRange: true, out var remote);
         var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
         service.Ready(listeningOn);
@@ -267,7 +273,18 @@ public static class TunnelProgram
                 var endPoint = await EndpointResolver.ResolveForListenAsync("--listen", listen.Host, port, cancellationToken).ConfigureAwait(false);
                 try
                 {
+                    if (options.Tcp)
+                    {
+                        // Go's server listens for fake TCP first, then for UDP on the same address (docs/protocol/programs.md §10.10).
+                        listeners.Add(KcpListener.Start(endPoint, transport with { FakeTcp = true }));
+                        log.Write($"Listening on: {EndpointResolver.Format(listeners[^1].LocalEndPoint)}/tcp");
+                    }
+
                     listeners.Add(KcpListener.Start(endPoint, transport));
+                }
+                catch (FakeTcpException e)
+                {
+                    throw new TunnelConfigurationException($"--listen {listen.Format(port)} --tcp: {e.Message}", e);
                 }
                 catch (SocketException e)
                 {
@@ -307,6 +324,18 @@ public static class TunnelProgram
             {
                 await listener.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    private static void EnsureFakeTcp()
+    {
+        try
+        {
+            FakeTcpSupport.EnsureAvailable();
+        }
+        catch (FakeTcpException e)
+        {
+            throw new TunnelConfigurationException(e.Message, e);
         }
     }
 
