@@ -284,7 +284,7 @@ public static class TunnelProgram
                 }
                 catch (FakeTcpException e)
                 {
-                    throw new TunnelConfigurationException($"--listen {listen.Format(port)} --tcp: {e.Message}", e);
+                    throw new TunnelConfigurationException($"--listen {listen.Format(port)}: {e.Message}", e);
                 }
                 catch (SocketException e)
                 {
