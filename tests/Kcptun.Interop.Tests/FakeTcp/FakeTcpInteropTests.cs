@@ -187,6 +187,15 @@ public sealed class FakeTcpInteropTests
             }
         }
 
+        // Each namespace's kernel checked the TCP checksum of every segment it got (a wrong one counts in
+        // InCsumErrors and InErrs; Go's tcpraw does not check, the kernel does), and our segments reached it.
+        foreach (string ns in new[] { net.Client, net.Server })
+        {
+            Dictionary<string, long> tcp = TcpCounters(ns);
+            Assert.True(tcp["InCsumErrors"] == 0 && tcp["InErrs"] == 0, $"{ns}: {tcp["InCsumErrors"]} checksum errors, {tcp["InErrs"]} errors");
+            Assert.True(tcp["InSegs"] > bytes / 1400, $"{ns}: only {tcp["InSegs"]} segments arrived");
+        }
+
         // The rules exist while the programs run (so the checks below can fail)...
         if (ourServer)
         {
@@ -277,6 +286,14 @@ public sealed class FakeTcpInteropTests
                 await Task.Delay(100); // the client printed its address just before listening
             }
         }
+    }
+
+    /// <summary>The Tcp line of /proc/net/snmp in <paramref name="ns"/>, by name.</summary>
+    private static Dictionary<string, long> TcpCounters(string ns)
+    {
+        string[][] lines = [.. NetworkNamespaces.InNamespace(ns, "cat", "/proc/net/snmp").Split('\n')
+            .Where(l => l.StartsWith("Tcp:", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+        return lines[0].Skip(1).Zip(lines[1].Skip(1)).ToDictionary(p => p.First, p => long.Parse(p.Second, CultureInfo.InvariantCulture));
     }
 
     /// <summary>Packets the random-loss INPUT rule dropped (<c>iptables -S -v</c> prints <c>-c packets bytes</c>).</summary>
