@@ -55,6 +55,12 @@ internal sealed class FakeTcpFlow
     /// <summary>The bytes of <see cref="LocalAddress"/>, for the checksum.</summary>
     public byte[]? LocalIp { get; set; }
 
+    /// <summary>
+    /// Payloads that arrived before the kernel connection was accepted (server side, bounded by the transport),
+    /// delivered once it is; null when none.
+    /// </summary>
+    public List<byte[]>? Held { get; set; }
+
     /// <summary>Takes one captured segment of the peer into account.</summary>
     public void OnSegment(in TcpSegment segment, long now)
     {

@@ -10,13 +10,16 @@ namespace Kcptun.Transport.FakeTcp;
 /// not a wildcard), a firewall rule per family (<c>--sport port</c>, as tcpraw), and one raw send socket per local
 /// address a peer connected to (bound to it, so the kernel's source address is the one the checksum used).
 /// A peer is tracked from its first segment (the SYN sets up the sequence state) but its payloads are delivered only
-/// once its kernel connection was accepted; a peer that is silent for a minute is forgotten (an unaccepted one
+/// once its kernel connection was accepted (the first few are held until then); a peer that is silent for a minute is forgotten (an unaccepted one
 /// after 5 s, as tcpraw 1.2.32).
 /// </summary>
 internal sealed class FakeTcpServerTransport : FakeTcpTransport
 {
     /// <summary>Peers tracked without an accepted connection, at most (a flood of SYNs cannot grow the table further).</summary>
     public const int MaxOrphans = 4096;
+
+    /// <summary>Payloads held for peers not accepted yet, at most, over all of them (one client's first flight and more).</summary>
+    public const int MaxHeld = 256;
 
     private const long OrphanExpiry = 5_000;
     private const long FlowExpiry = 60_000;
@@ -30,6 +33,7 @@ internal sealed class FakeTcpServerTransport : FakeTcpTransport
     private readonly ushort _port;
     private long _nextSweep;
     private int _orphans;
+    private int _held;
 
     private FakeTcpServerTransport(Socket listener, List<Socket> captureSockets, List<FirewallRule> rules, int bufferSize,
         Action<string>? log)
@@ -188,6 +192,21 @@ internal sealed class FakeTcpServerTransport : FakeTcpTransport
         return flow;
     }
 
+    protected override void HoldLocked(FakeTcpFlow flow, ReadOnlySpan<byte> payload)
+    {
+        if (_held < MaxHeld && payload.Length <= KcpSessionOptions.MaxDatagramSize)
+        {
+            (flow.Held ??= []).Add(payload.ToArray());
+            _held++;
+        }
+    }
+
+    private void ReleaseHeldLocked(FakeTcpFlow flow)
+    {
+        _held -= flow.Held?.Count ?? 0;
+        flow.Held = null;
+    }
+
     private async Task AcceptLoopAsync()
     {
         while (true)
@@ -229,6 +248,8 @@ internal sealed class FakeTcpServerTransport : FakeTcpTransport
         IPAddress local = RawTcpSockets.Plain(((IPEndPoint)connection.LocalEndPoint!).Address);
         SocketAddress key = remote.Serialize();
         Socket? replaced = null;
+        List<byte[]>? held;
+        SocketAddress address;
         lock (FlowsGate)
         {
             if (!_flows.TryGetValue(key, out FakeTcpFlow? flow))
@@ -245,11 +266,19 @@ internal sealed class FakeTcpServerTransport : FakeTcpTransport
             flow.Connection = connection;
             flow.LocalAddress = local;
             flow.LocalIp = local.GetAddressBytes();
+            held = flow.Held;
+            address = flow.Address;
+            ReleaseHeldLocked(flow);
         }
 
         if (replaced is not null)
         {
             CloseConnection(replaced);
+        }
+
+        if (held is not null)
+        {
+            DeliverHeld(address, held);
         }
     }
 
@@ -273,6 +302,7 @@ internal sealed class FakeTcpServerTransport : FakeTcpTransport
         foreach (SocketAddress key in expired)
         {
             _flows.Remove(key, out FakeTcpFlow? flow);
+            ReleaseHeldLocked(flow!);
             if (flow!.Connection is { } connection)
             {
                 CloseConnection(connection);
@@ -304,6 +334,7 @@ internal sealed class FakeTcpServerTransport : FakeTcpTransport
 
             _flows.Clear();
             _orphans = 0;
+            _held = 0;
         }
 
         lock (_senders)

@@ -172,9 +172,16 @@ internal abstract class FakeTcpTransport : IDatagramTransport
                 if (flow is not null)
                 {
                     flow.OnSegment(segment, Now);
-                    if (flow.Connection is not null && (segment.Flags & TcpFlags.Push) != 0 && segment.PayloadLength > 0)
+                    if ((segment.Flags & TcpFlags.Push) != 0 && segment.PayloadLength > 0)
                     {
-                        deliverFrom = flow.Address;
+                        if (flow.Connection is not null)
+                        {
+                            deliverFrom = flow.Address;
+                        }
+                        else
+                        {
+                            HoldLocked(flow, buffer.AsSpan(segment.PayloadOffset, segment.PayloadLength));
+                        }
                     }
                 }
             }
@@ -186,6 +193,26 @@ internal abstract class FakeTcpTransport : IDatagramTransport
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Under <see cref="FlowsGate"/>: a payload of a peer whose kernel connection is not accepted yet. tcpraw drops
+    /// it; the server keeps a few, because the client's first flight arrives while the accept is still on its way.
+    /// </summary>
+    protected virtual void HoldLocked(FakeTcpFlow flow, ReadOnlySpan<byte> payload)
+    {
+    }
+
+    /// <summary>Delivers payloads held for <paramref name="source"/> (dropped when nobody receives yet).</summary>
+    protected void DeliverHeld(SocketAddress source, List<byte[]> held)
+    {
+        if (Volatile.Read(ref _receiver) is { } receiver)
+        {
+            foreach (byte[] datagram in held)
+            {
+                Deliver(receiver, datagram, source);
+            }
+        }
     }
 
     private void Deliver(IDatagramReceiver receiver, Span<byte> datagram, SocketAddress source)
