@@ -113,7 +113,7 @@ internal static class TunnelFlags
 
         public OptionDefinition<T> Quiet { get; } = OptionDefinition<T>.Bool("quiet", "to suppress the 'stream open/close' messages", (o, v) => Set(o, b => b with { Quiet = v }));
 
-        public OptionDefinition<T> Tcp { get; } = OptionDefinition<T>.Bool("tcp", "to emulate a TCP connection(linux); not supported by this build yet", (o, v) => Set(o, b => b with { Tcp = v }));
+        public OptionDefinition<T> Tcp { get; } = OptionDefinition<T>.Bool("tcp", "to emulate a TCP connection(linux)", (o, v) => Set(o, b => b with { Tcp = v }));
 
         public OptionDefinition<T> ConfigFile { get; } = OptionDefinition<T>.String("c", null, "config from json file, which will override the command from shell", o => o.ConfigFile, (o, v) => Set(o, b => b with { ConfigFile = v }), json: false);
 

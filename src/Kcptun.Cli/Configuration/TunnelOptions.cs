@@ -129,7 +129,7 @@ public abstract record TunnelOptions
     /// <summary><c>--quiet</c>: suppress the "stream opened/closed" lines (default false).</summary>
     public bool Quiet { get; init; }
 
-    /// <summary><c>--tcp</c>: raw-TCP emulation. Accepted, but this build refuses it in <see cref="Validate"/>.</summary>
+    /// <summary><c>--tcp</c>: carry the datagrams as fake TCP (Go's tcpraw; Linux, root), see docs/protocol/programs.md.</summary>
     public bool Tcp { get; init; }
 
     /// <summary><c>--QPP</c> (latest): Quantum Permutation Pad obfuscation of stream payload (default false).</summary>
@@ -184,9 +184,9 @@ public abstract record TunnelOptions
     protected virtual void Collect(List<string> problems)
     {
         ArgumentNullException.ThrowIfNull(problems);
-        if (Tcp)
+        if (Tcp && !OperatingSystem.IsLinux())
         {
-            problems.Add("--tcp (raw TCP) is not supported by this build yet");
+            problems.Add("--tcp (fake TCP over raw sockets) works on Linux only");
         }
 
         if (!CryptNames.IsKnown(Crypt))

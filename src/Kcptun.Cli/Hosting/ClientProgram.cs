@@ -1,6 +1,7 @@
 using System.Net;
 using Kcptun.Cli.Configuration;
 using Kcptun.Transport;
+using Kcptun.Transport.FakeTcp;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Cli.Hosting;
@@ -34,7 +35,19 @@ public static class ClientProgram
         using var listener = await EndpointResolver.ListenStreamAsync("--localaddr", options.LocalAddress, cancellationToken).ConfigureAwait(false);
         var listeningOn = EndpointResolver.Format(listener.LocalEndPoint);
         ProgramHost.LogCommon(options, log, StartupLog.Client(options, listeningOn));
-        var transport = TransportSettings.From(options, ProgramHost.DeriveKey(options, log), log);
+        var transport = TransportSettings.From(options, ProgramHost.DeriveKey(options, log), log) with { FakeTcp = options.Tcp };
+        if (options.Tcp)
+        {
+            try
+            {
+                FakeTcpSupport.EnsureAvailable();
+            }
+            catch (FakeTcpException e)
+            {
+                throw new TunnelConfigurationException(e.Message, e);
+            }
+        }
+
         var remote = RuntimeBinding.Remote(options);
         var snmp = SnmpCsvLogger.RunAsync(options.SnmpLog, options.SnmpPeriod, log, context.Time, cancellationToken);
         service.Ready(listeningOn);

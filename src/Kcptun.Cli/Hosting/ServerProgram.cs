@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Kcptun.Cli.Configuration;
 using Kcptun.Transport;
+using Kcptun.Transport.FakeTcp;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Cli.Hosting;
@@ -41,7 +42,18 @@ public static class ServerProgram
                 var endPoint = await EndpointResolver.ResolveForListenAsync("--listen", listen.Host, port, cancellationToken).ConfigureAwait(false);
                 try
                 {
+                    if (options.Tcp)
+                    {
+                        // Go's server listens for fake TCP first, then for UDP on the same address (docs/protocol/programs.md §10.10).
+                        listeners.Add(KcpListener.Start(endPoint, transport with { FakeTcp = true }));
+                        log.Write($"Listening on: {EndpointResolver.Format(listeners[^1].LocalEndPoint)}/tcp");
+                    }
+
                     listeners.Add(KcpListener.Start(endPoint, transport));
+                }
+                catch (FakeTcpException e)
+                {
+                    throw new TunnelConfigurationException($"--listen {listen.Format(port)}: {e.Message}", e);
                 }
                 catch (SocketException e)
                 {

@@ -36,13 +36,20 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
 
     /// <summary>
     /// Binds a UDP socket to <paramref name="local"/> (port 0 picks a free port; the IPv6 wildcard listens dual
-    /// stack), applies socket buffer sizes and DSCP, and starts receiving.
+    /// stack), applies socket buffer sizes and DSCP, and starts receiving. With <see cref="KcpSessionOptions.FakeTcp"/>
+    /// it listens for fake TCP on that TCP port instead (<see cref="FakeTcp.FakeTcpException"/> without the
+    /// capabilities or the firewall tool).
     /// </summary>
     public static KcpListener Start(IPEndPoint local, KcpSessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.FakeTcp)
+        {
+            return Start(FakeTcp.FakeTcpServerTransport.Listen(local, options), options);
+        }
+
         return Start(DatagramSocket.Create(UdpSocketFactory.CreateListener(local, options), options.BatchIO), options);
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Diagnostics;
+using Kcptun.Transport.FakeTcp;
 
 namespace Kcptun.Transport;
 
@@ -15,6 +16,8 @@ public sealed partial class KcpSession : IDatagramReceiver
     /// Opens a session to <paramref name="remote"/> (docs/protocol/kcp.md §6.12): a new UDP socket on the wildcard
     /// address (IPv4 for an IPv4 server, else dual stack), a random conversation id. Nothing is sent until the
     /// first write; there is no handshake. A <see cref="DnsEndPoint"/> is resolved first (IPv4 preferred, as Go).
+    /// With <see cref="KcpSessionOptions.FakeTcp"/> the datagrams go as fake TCP instead (a TCP handshake first;
+    /// <see cref="FakeTcp.FakeTcpException"/> without the capabilities or the firewall tool).
     /// </summary>
     public static async ValueTask<KcpSession> ConnectAsync(EndPoint remote, KcpSessionOptions options,
         CancellationToken cancellationToken = default)
@@ -23,6 +26,13 @@ public sealed partial class KcpSession : IDatagramReceiver
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         IPEndPoint target = await ResolveAsync(remote, cancellationToken).ConfigureAwait(false);
+        if (options.FakeTcp)
+        {
+            FakeTcpClientTransport fake = await FakeTcpClientTransport.ConnectAsync(target, options, cancellationToken).ConfigureAwait(false);
+            IPEndPoint server = RawTcpSockets.Plain(target);
+            return Connect(fake, server.Serialize(), server, options);
+        }
+
         Socket socket = UdpSocketFactory.CreateClient(target, options);
         EndPoint destination = socket.DualMode && target.AddressFamily == AddressFamily.InterNetwork
             ? new IPEndPoint(target.Address.MapToIPv6(), target.Port)

@@ -1,3 +1,4 @@
+using System.Net;
 using Kcptun.Crypto;
 
 namespace Kcptun.Transport;
@@ -89,6 +90,13 @@ public sealed record KcpSessionOptions
     /// one-datagram-per-call path everywhere (tests of that path, and measurements).
     /// </summary>
     internal bool BatchIO { get; init; } = true;
+
+    /// <summary>
+    /// Carry the datagrams as fake TCP (kcptun's <c>--tcp</c>, Go's tcpraw; Linux, needs CAP_NET_RAW and
+    /// CAP_NET_ADMIN): <see cref="KcpSession.ConnectAsync"/> makes a kernel TCP connection and sends raw segments on
+    /// it, <see cref="KcpListener.Start(IPEndPoint, KcpSessionOptions)"/> listens on TCP instead of UDP. Default false.
+    /// </summary>
+    public bool FakeTcp { get; init; }
 
     /// <summary>Receives warnings the transport logs instead of throwing (socket option failures, send errors).</summary>
     public Action<string>? Log { get; init; }

@@ -44,7 +44,6 @@ public class ValidationTests
     [InlineData("--closewait -1", "--closewait must not be negative (got -1)")]
     [InlineData("--autoexpire -1", "--autoexpire must not be negative (got -1")]
     [InlineData("--scavengettl -1", "--scavengettl must not be negative (got -1)")]
-    [InlineData("--tcp", "--tcp (raw TCP) is not supported by this build yet")]
     [InlineData("-l 127.0.0.1:99999", "--localaddr 127.0.0.1:99999: invalid port \"99999\" (expected 0..65535)")]
     [InlineData("-l 127.0.0.1:http", "--localaddr 127.0.0.1:http: invalid port \"http\"")]
     [InlineData("-l=", "--localaddr: empty address")]
@@ -62,7 +61,6 @@ public class ValidationTests
     [InlineData("-l 0.0.0.0", "--listen 0.0.0.0: invalid address")]
     [InlineData("-t 127.0.0.1:abc", "--target 127.0.0.1:abc: invalid port \"abc\"")]
     [InlineData("--keepalive 60", "--keepalive must be between 1 and 30 seconds (got 60)")]
-    [InlineData("--tcp", "--tcp (raw TCP) is not supported by this build yet")]
     public void Server_configuration_errors(string args, string message) =>
         AssertRejected(ProgramRunner.Server(args.Split(' '), null), message);
 
