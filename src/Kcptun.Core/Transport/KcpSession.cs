@@ -162,6 +162,23 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         }
     }
 
+    /// <summary>
+    /// The sending side's FEC: parity per group now (null when FEC is off), its range so far (equal to P when not
+    /// adaptive), parity datagrams and groups sent. Tests and diagnostics.
+    /// </summary>
+    internal FecSendStats FecSend
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var adaptive = _pipeline.AdaptiveParity;
+                return new FecSendStats(adaptive?.ParityShards, adaptive?.MinParitySeen, adaptive?.MaxParitySeen,
+                    adaptive?.EstimatedLoss ?? 0, _pipeline.ParityDatagramsSent, _pipeline.FecGroupsSent);
+            }
+        }
+    }
+
     /// <summary>Datagrams waiting for pacing tokens (tests and diagnostics); 0 when unpaced.</summary>
     internal int PacedBacklog
     {
@@ -253,6 +270,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private uint FlushAndSendLocked(uint now)
     {
         uint delay = _kcp.Flush(false, now);
+        _pipeline.ObserveSender(_kcp);
         _pipeline.SendPending();
         TrackProgressLocked();
         return delay;

@@ -29,6 +29,7 @@ internal static class TransportSettings
             SocketBuffer = options.SocketBuffer,
             DataShards = options.DataShards,
             ParityShards = options.ParityShards,
+            AdaptiveFec = options.AdaptiveFec,
             RateLimit = Math.Max(options.RateLimit, 0),
             CongestionControl = options.CongestionControlKind,
             ProtectionFactory = () => PacketProtection.Create(crypt, derivedKey, CryptNames.Generation),

@@ -52,7 +52,7 @@ public sealed class JsonConfigFileTests : IDisposable
         {
             LocalAddress = ":2000", RemoteAddress = "11.22.33.44:2000", Key = "PASSWORD", Crypt = "aes-128", Mode = "fast3",
             Connections = 2, AutoExpire = 1800, ScavengeTtl = 60, Mtu = 1400, SendWindow = 256, ReceiveWindow = 1024,
-            SendWindowGiven = true, ReceiveWindowGiven = true,
+            SendWindowGiven = true, ReceiveWindowGiven = true, FecShardsGiven = true,
             DataShards = 5, ParityShards = 2, Dscp = 46, NoCompression = true, AckNoDelay = true, NoDelay = 1, Interval = 40,
             Resend = 2, NoCongestion = 1, SocketBuffer = 16777217, SmuxVersion = 1, SmuxBuffer = 16777217,
             StreamBuffer = 2097152, KeepAlive = 20, Log = "l", SnmpLog = "s", SnmpPeriod = 30, Quiet = true, Tcp = true,

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Security.Cryptography;
+using Kcptun.Crypto;
+using Kcptun.Interop.Tests.Support;
+using Kcptun.Kcp.Congestion;
+using Kcptun.Transport;
+
+namespace Kcptun.Interop.Tests.Transport;
+
+/// <summary>
+/// Adaptive FEC against the real Go receivers (docs/fec-adaptive.md): our bbr session with 10/3 sends through a
+/// relay that is clean for the first datagrams and then drops 15% of what we send; our parity goes down to none and
+/// back up, and the Go <c>kcptun-server</c> (fixed 10/3 decoder of 20210922, auto-tuning decoder of 20260314)
+/// still delivers every byte to its target, which echoes it back.
+/// </summary>
+public sealed class AdaptiveFecInteropTests
+{
+    private const string Key = "adaptive fec";
+
+    public static TheoryData<string> Generations => [.. GoPeers.All.Select(p => p.Name)];
+
+    [Theory]
+    [MemberData(nameof(Generations))]
+    public async Task Go_server_receives_every_byte_while_our_parity_adapts(string generation)
+    {
+        GoPeer peer = GoPeers.Named(generation);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        CancellationToken ct = timeout.Token;
+        await using var echo = new EchoTarget();
+        byte[] key = PacketProtection.DeriveKey(Key);
+        byte[] data = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
+        const int CleanDatagrams = 5000;
+        await GoKcptunProcess.RunAgainstServerAsync(peer, port =>
+            [
+                "--crypt", "aes", "--key", Key, "--nocomp", "--datashard", "10", "--parityshard", "3",
+                "--smuxver", "1", "-t", $"127.0.0.1:{echo.Port}", "-l", $"127.0.0.1:{port}",
+            ],
+            async (server, port, attemptToken) =>
+            {
+                await using var relay = new LossyUdpRelay(port, i => i < CleanDatagrams ? 0 : 0.15, seed: 7);
+                var options = InteropSessions.Options("aes", key, 10, 3, peer.Generation) with
+                {
+                    CongestionControl = CongestionControl.Bbr,
+                    AdaptiveFec = true,
+                };
+                await using KcpSession session = await KcpSession.ConnectAsync(relay.EndPoint, options, ct);
+                byte[] echoed = await SmuxEcho.RunAsync(session, data, 16 * 1024, attemptToken);
+
+                Assert.True(SHA256.HashData(data).AsSpan().SequenceEqual(echoed), "echoed data differs");
+                FecSendStats fec = session.FecSend;
+                Assert.True(relay.Dropped > 500, $"only {relay.Dropped} of {relay.Forwarded} datagrams dropped");
+                Assert.Equal(0, fec.MinParity);          // the clean start took parity down to none...
+                Assert.True(fec.ParityShards >= 2, $"parity {fec.ParityShards} after 15% loss (estimate {fec.EstimatedLoss:P1})");
+                Assert.True(fec.ParityDatagrams < 3 * fec.Groups);
+                Assert.Equal(0, session.Counters.KcpInErrors);
+                Assert.False(server.HasExited, server.Log);
+            }, ct);
+    }
+}
