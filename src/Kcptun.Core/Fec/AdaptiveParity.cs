@@ -12,7 +12,7 @@ namespace Kcptun.Fec;
 /// D + p - 1 packets of its group are lost too, so the residual is r(q, p) = q · P[Bin(D + p - 1, q) &gt;= p] for a raw
 /// loss q. The controller inverts r for the parity that was in force during the window (bisection: r grows with q),
 /// smooths the estimate (a higher one is taken at once, a lower one halves the gap), and moves parity: straight up to the least p with r(q, p) &lt;= target when the current one
-/// leaves more, and one step down when one parity less would leave at most 70% of the target (hysteresis).</para>
+/// leaves more, and one step down when one parity less would leave at most half the target (hysteresis).</para>
 /// <para>Why a target residual rather than "repair everything": under bbr random loss does not shrink the rate, so
 /// a retransmission costs one packet once while parity costs P/D of every group; FEC buys latency (no RTO or
 /// duplicate-ACK wait) and protects against loss bursts. At 1% raw loss r(0) = 1% is below the target (no parity);
@@ -20,17 +20,21 @@ namespace Kcptun.Fec;
 /// </remarks>
 public sealed class AdaptiveParity
 {
-    /// <summary>The loss per data packet left to ARQ that the chosen parity aims to stay under (3%).</summary>
-    public const double TargetResidualLoss = 0.03;
+    /// <summary>
+    /// The loss per data packet left to ARQ that the chosen parity aims to stay under (0.2%). Measured: a 3% target
+    /// cut the wire ratio at 1% loss from 1.55 to 1.14-1.23 but also goodput from 55 to 40 Mbit/s, because every loss
+    /// left to ARQ holds in-order delivery for a round trip and the stream windows above KCP then cap the rate.
+    /// </summary>
+    public const double TargetResidualLoss = 0.002;
 
     /// <summary>Data segments sent (retransmissions included) between two decisions.</summary>
     public const int WindowSegments = 1024;
 
     /// <summary>
     /// Parity only drops when one less would leave at most this share of the target (hysteresis against flapping
-    /// on estimate noise; 0.7 still lets 5% loss settle at one parity shard from above as from below).
+    /// on estimate noise).
     /// </summary>
-    public const double StepDownShare = 0.7;
+    public const double StepDownShare = 0.5;
 
     /// <summary>Weight of the newest window in the smoothed loss estimate.</summary>
     private const double SmoothingWeight = 0.5;

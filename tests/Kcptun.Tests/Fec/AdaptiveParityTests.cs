@@ -28,9 +28,9 @@ public class AdaptiveParityTests
 
     [Theory]
     [InlineData(0.0, 0)]
-    [InlineData(0.01, 0)]
-    [InlineData(0.02, 0)]
-    [InlineData(0.05, 1)]
+    [InlineData(0.01, 1)]
+    [InlineData(0.02, 2)]
+    [InlineData(0.05, 3)]
     [InlineData(0.10, 3)]
     [InlineData(0.20, 3)]
     public void Settles_on_the_least_parity_that_keeps_the_residual_under_target_from_full_parity(double loss, int expected)
@@ -42,8 +42,8 @@ public class AdaptiveParityTests
     }
 
     [Theory]
-    [InlineData(0.05, 1)]
-    [InlineData(0.10, 3)]
+    [InlineData(0.01, 1)]
+    [InlineData(0.05, 3)]
     [InlineData(0.15, 3)]
     public void Rises_straight_to_the_needed_parity_when_loss_appears(double loss, int expected)
     {
@@ -54,6 +54,7 @@ public class AdaptiveParityTests
         Run(policy, loss, windows: 1);
         Assert.Equal(expected, policy.ParityShards);
         Assert.Equal((0, 3), (policy.MinParitySeen, policy.MaxParitySeen));
+        Assert.True(AdaptiveParity.ResidualLoss(loss, 10, policy.ParityShards) <= AdaptiveParity.TargetResidualLoss || policy.ParityShards == 3);
     }
 
     [Fact]
@@ -64,14 +65,14 @@ public class AdaptiveParityTests
         Assert.Equal(2, policy.ParityShards);
 
         var steps = new List<int>();
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 10; i++)
         {
             Run(policy, 0, windows: 1);
             steps.Add(policy.ParityShards);
         }
 
-        // The estimate halves per quiet window (0.4, 0.2, 0.1, ...): parity falls one step at a time, to none.
-        Assert.Equal([2, 2, 1, 1, 0, 0], steps);
+        // The estimate halves per quiet window (0.2, 0.1, 0.05, ...): parity falls one step at a time, to none.
+        Assert.Equal([2, 2, 2, 2, 2, 1, 1, 1, 0, 0], steps);
     }
 
     [Fact]
