@@ -77,6 +77,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         }
 
         _kcp.CongestionControl = options.CongestionControl;
+        _kcp.AdaptiveReceiveWindow = options.AdaptiveReceiveWindow && options.CongestionControl == CongestionControl.Bbr;
 
         TransportCounters.SessionOpened(Counters, active: listener is null);
     }

@@ -101,6 +101,14 @@ public sealed record KcpSessionOptions
     /// </summary>
     public bool AdaptiveFec { get; init; }
 
+    /// <summary>
+    /// Under <see cref="Kcp.Congestion.CongestionControl.Bbr"/>: <see cref="ReceiveWindow"/> is a cap; the window the
+    /// session advertises starts at min(cap, 1024) segments and doubles while the peer fills it and the application
+    /// keeps up (<see cref="Kcp.KcpControlBlock.AdaptiveReceiveWindow"/>, docs/receive-window.md). False (the default
+    /// here): the fixed window kcp-go advertises. The tunnel turns it on under bbr.
+    /// </summary>
+    public bool AdaptiveReceiveWindow { get; init; }
+
     /// <summary>True when FEC encoding is on for these settings (docs/protocol/fec.md §5.1; Debian disables D + P &gt; 256).</summary>
     public bool FecEnabled => DataShards > 0 && ParityShards > 0 && DataShards + ParityShards <= 256;
 
