@@ -46,15 +46,20 @@ public sealed class AdaptiveParity
     /// <summary>Creates a controller for groups of <paramref name="dataShards"/> with at most <paramref name="maxParityShards"/> parity shards.</summary>
     /// <param name="dataShards">D (1..255).</param>
     /// <param name="maxParityShards">The configured P (1..255): the ceiling, and the parity a new session starts with.</param>
-    public AdaptiveParity(int dataShards, int maxParityShards)
+    /// <param name="initialParityShards">Parity before the first measurement; null: <paramref name="maxParityShards"/>
+    /// (as Go sends, and clean D/P pulses for a receiver that has to auto-tune).</param>
+    public AdaptiveParity(int dataShards, int maxParityShards, int? initialParityShards = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dataShards, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParityShards, 1);
+        int initial = initialParityShards ?? maxParityShards;
+        ArgumentOutOfRangeException.ThrowIfNegative(initial, nameof(initialParityShards));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(initial, maxParityShards, nameof(initialParityShards));
         DataShards = dataShards;
         MaxParityShards = maxParityShards;
-        ParityShards = maxParityShards;   // start as Go does: full parity until the first measurement
-        MinParitySeen = maxParityShards;
-        MaxParitySeen = maxParityShards;
+        ParityShards = initial;
+        MinParitySeen = initial;
+        MaxParitySeen = initial;
     }
 
     /// <summary>D.</summary>

@@ -101,6 +101,9 @@ public sealed record KcpSessionOptions
     /// </summary>
     public bool AdaptiveFec { get; init; }
 
+    /// <summary>Parity per group an adaptive sender starts with (null: <see cref="ParityShards"/>); tests.</summary>
+    internal int? AdaptiveFecInitialParity { get; init; }
+
     /// <summary>
     /// Under <see cref="Kcp.Congestion.CongestionControl.Bbr"/>: <see cref="ReceiveWindow"/> is a cap; the window the
     /// session advertises starts at min(cap, 1024) segments and doubles while the peer fills it and the application

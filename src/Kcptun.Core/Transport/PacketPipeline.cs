@@ -73,7 +73,8 @@ internal sealed class PacketPipeline
             _decoder = new FecDecoder(options.DataShards, options.ParityShards, counters);
             if (options.AdaptiveFec && options.CongestionControl == Kcp.Congestion.CongestionControl.Bbr)
             {
-                _adaptiveParity = new AdaptiveParity(options.DataShards, options.ParityShards);
+                _adaptiveParity = new AdaptiveParity(options.DataShards, options.ParityShards, options.AdaptiveFecInitialParity);
+                _encoder.ActiveParityShards = _adaptiveParity.ParityShards;
             }
         }
 

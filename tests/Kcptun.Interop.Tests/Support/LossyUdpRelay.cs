@@ -58,7 +58,16 @@ internal sealed class LossyUdpRelay : IAsyncDisposable
         {
             while (true)
             {
-                SocketReceiveFromResult result = await _front.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+                SocketReceiveFromResult result;
+                try
+                {
+                    result = await _front.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+                }
+                catch (SocketException)
+                {
+                    continue;   // an ICMP error from an earlier send (peer gone): UDP goes on
+                }
+
                 _client = result.RemoteEndPoint;
                 long index = Interlocked.Increment(ref _forwarded) - 1;
                 if (_random.NextDouble() < LossOf(index))
@@ -67,7 +76,7 @@ internal sealed class LossyUdpRelay : IAsyncDisposable
                     continue;
                 }
 
-                await _back.SendToAsync(buffer.AsMemory(0, result.ReceivedBytes), SocketFlags.None, _server, _stop.Token);
+                await SendAsync(_back, buffer.AsMemory(0, result.ReceivedBytes), _server);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
@@ -83,15 +92,36 @@ internal sealed class LossyUdpRelay : IAsyncDisposable
         {
             while (true)
             {
-                SocketReceiveFromResult result = await _back.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+                SocketReceiveFromResult result;
+                try
+                {
+                    result = await _back.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+                }
+                catch (SocketException)
+                {
+                    continue;   // an ICMP error from an earlier send (server gone): UDP goes on
+                }
+
                 if (_client is { } client)
                 {
-                    await _front.SendToAsync(buffer.AsMemory(0, result.ReceivedBytes), SocketFlags.None, client, _stop.Token);
+                    await SendAsync(_front, buffer.AsMemory(0, result.ReceivedBytes), client);
                 }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
+        }
+    }
+
+    private async ValueTask SendAsync(Socket socket, ReadOnlyMemory<byte> datagram, EndPoint to)
+    {
+        try
+        {
+            await socket.SendToAsync(datagram, SocketFlags.None, to, _stop.Token);
+        }
+        catch (SocketException)
+        {
+            // UDP: a failed send is a lost datagram.
         }
     }
 
