@@ -30,6 +30,8 @@ internal static class TransportSettings
             SocketBuffer = options.SocketBuffer,
             DataShards = options.DataShards,
             ParityShards = options.ParityShards,
+            AdaptiveFec = options.AdaptiveFec,
+            AdaptiveReceiveWindow = options.CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr,
             RateLimit = Math.Max(options.RateLimit, 0),
             CongestionControl = options.CongestionControlKind,
             ProtectionFactory = () => PacketProtection.Create(crypt, derivedKey, CryptNames.Generation),

@@ -77,9 +77,9 @@ internal static class TunnelFlags
 
         public OptionDefinition<T> ReceiveWindow { get; } = OptionDefinition<T>.Int("rcvwnd", null, "set receive window size(num of packets)", o => o.ReceiveWindow, (o, v) => Set(o, b => b with { ReceiveWindow = v, ReceiveWindowGiven = true }));
 
-        public OptionDefinition<T> DataShards { get; } = OptionDefinition<T>.Int("datashard", "ds", "set reed-solomon erasure coding - datashard", o => o.DataShards, (o, v) => Set(o, b => b with { DataShards = v }));
+        public OptionDefinition<T> DataShards { get; } = OptionDefinition<T>.Int("datashard", "ds", "set reed-solomon erasure coding - datashard", o => o.DataShards, (o, v) => Set(o, b => b with { DataShards = v, FecShardsGiven = true }));
 
-        public OptionDefinition<T> ParityShards { get; } = OptionDefinition<T>.Int("parityshard", "ps", "set reed-solomon erasure coding - parityshard", o => o.ParityShards, (o, v) => Set(o, b => b with { ParityShards = v }));
+        public OptionDefinition<T> ParityShards { get; } = OptionDefinition<T>.Int("parityshard", "ps", "set reed-solomon erasure coding - parityshard", o => o.ParityShards, (o, v) => Set(o, b => b with { ParityShards = v, FecShardsGiven = true }));
 
         public OptionDefinition<T> Dscp { get; } = OptionDefinition<T>.Int("dscp", null, "set DSCP(6bit)", o => o.Dscp, (o, v) => Set(o, b => b with { Dscp = v }));
 

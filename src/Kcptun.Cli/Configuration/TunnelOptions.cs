@@ -82,6 +82,16 @@ public abstract record TunnelOptions
     /// <summary>True when <c>--rcvwnd</c> was given (flag or JSON).</summary>
     public bool ReceiveWindowGiven { get; init; }
 
+    /// <summary>True when <c>--datashard</c> or <c>--parityshard</c> was given (flag or JSON): FEC stays fixed.</summary>
+    public bool FecShardsGiven { get; init; }
+
+    /// <summary>
+    /// Whether senders pick their parity per group from the measured loss (0..P, docs/fec-adaptive.md): under bbr
+    /// with FEC on, unless the shard counts were given explicitly (an explicit choice is honoured as fixed FEC).
+    /// </summary>
+    public bool AdaptiveFec =>
+        CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr && FecEnabled && !FecShardsGiven;
+
     /// <summary>The send window the sessions use: <see cref="SendWindow"/>, or <see cref="BbrDefaultWindow"/> under bbr when not given.</summary>
     public int EffectiveSendWindow =>
         CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr && !SendWindowGiven ? BbrDefaultWindow : SendWindow;

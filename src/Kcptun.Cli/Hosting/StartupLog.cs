@@ -63,6 +63,7 @@ internal static class StartupLog
     [
         o.CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr
             ? $"cc: {o.CongestionControl} (windows used as caps: sndwnd {o.EffectiveSendWindow} rcvwnd {o.EffectiveReceiveWindow})"
+                + (o.AdaptiveFec ? $", fec parity adaptive 0..{o.ParityShards}" : "")
             : $"cc: {o.CongestionControl}",
         $"mtu: {o.Mtu}",
         $"ratelimit: {o.RateLimit}",

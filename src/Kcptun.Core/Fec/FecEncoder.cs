@@ -21,6 +21,8 @@ public sealed class FecEncoder
     private int _count;                               // data shards collected in the current set
     private int _maxDatagramLength;                   // longest whole datagram in the current set
     private int _parityLength;                        // length of the parity datagrams last produced
+    private int _activeParity;                        // parity shards to emit per group (latched at a group's start)
+    private int _groupParity;                         // what the current group emits
 
     /// <summary>Creates an encoder.</summary>
     /// <param name="dataShards">D (1..255).</param>
@@ -55,6 +57,8 @@ public sealed class FecEncoder
 
         _dataMemory = new ReadOnlyMemory<byte>[dataShards];
         _parityMemory = new Memory<byte>[parityShards];
+        _activeParity = parityShards;
+        _groupParity = parityShards;
     }
 
     /// <summary>D.</summary>
@@ -69,13 +73,33 @@ public sealed class FecEncoder
     /// <summary>The longest datagram accepted.</summary>
     public int MaxDatagramSize { get; }
 
+    /// <summary>
+    /// How many of the <see cref="ParityShards"/> parity datagrams each group emits (0..P; default P). The group
+    /// layout does not change: a group still spans D + P seqids and the parity datagrams not emitted (the last
+    /// P - n) simply never appear, which a receiver treats like lost parity (docs/fec-adaptive.md). A change takes
+    /// effect at the next group's first data packet.
+    /// </summary>
+    public int ActiveParityShards
+    {
+        get => _activeParity;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, ParityShards);
+            _activeParity = value;
+        }
+    }
+
+    /// <summary>Data shards collected in the current (unfinished) group.</summary>
+    public int PendingDataShards => _count;
+
     /// <summary>The seqid the next packet (data or parity) gets.</summary>
     public uint NextSequenceId { get; internal set; }
 
     /// <summary>
     /// Writes the 8-byte FEC header at [HeaderOffset, +8) of <paramref name="datagram"/> (the whole buffer up to its
-    /// length) and records its shard. Returns how many parity datagrams are now ready: 0, or
-    /// <see cref="ParityShards"/> after the D-th data packet of a set (fetch them with <see cref="ParityDatagram"/>
+    /// length) and records its shard. Returns how many parity datagrams are now ready: 0, or the group's
+    /// <see cref="ActiveParityShards"/> after the D-th data packet of a set (fetch them with <see cref="ParityDatagram"/>
     /// and send them right after this datagram).
     /// </summary>
     public int Encode(Span<byte> datagram)
@@ -84,6 +108,11 @@ public sealed class FecEncoder
         {
             throw new ArgumentException(
                 $"Datagram length {datagram.Length} outside [{HeaderOffset + FecHeader.Size}, {MaxDatagramSize}].", nameof(datagram));
+        }
+
+        if (_count == 0)
+        {
+            _groupParity = _activeParity;
         }
 
         int shardLength = datagram.Length - _shardOffset;
@@ -99,6 +128,16 @@ public sealed class FecEncoder
             return 0;
         }
 
+        int emitted = _groupParity;
+        _count = 0;
+        if (emitted == 0)
+        {
+            // No parity for this group: its P seqids are skipped, so group boundaries stay where receivers expect them.
+            NextSequenceId = (uint)((NextSequenceId + (ulong)ParityShards) % _paws);
+            _maxDatagramLength = 0;
+            return 0;
+        }
+
         int length = _maxDatagramLength - _shardOffset;
         for (int i = 0; i < DataShards; i++)
         {
@@ -106,12 +145,13 @@ public sealed class FecEncoder
             _dataMemory[i] = new ReadOnlyMemory<byte>(_dataShards[i], 0, length);
         }
 
-        for (int p = 0; p < ParityShards; p++)
+        for (int p = 0; p < emitted; p++)
         {
             _parityMemory[p] = new Memory<byte>(_parityDatagrams[p], _shardOffset, length);
         }
 
-        _codec.Encode(_dataMemory, _parityMemory);
+        // Only the first `emitted` parity rows are computed: Reed-Solomon rebuilds any D of the D + emitted shards.
+        _codec.Encode(_dataMemory, _parityMemory.AsSpan(0, emitted));
         for (int p = 0; p < ParityShards; p++)
         {
             Span<byte> header = _parityDatagrams[p].AsSpan(HeaderOffset, FecHeader.ShardOffset);
@@ -121,9 +161,8 @@ public sealed class FecEncoder
         }
 
         _parityLength = _maxDatagramLength;
-        _count = 0;
         _maxDatagramLength = 0;
-        return ParityShards;
+        return emitted;
     }
 
     /// <summary>
@@ -134,7 +173,7 @@ public sealed class FecEncoder
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ParityShards);
-        if (_parityLength == 0)
+        if (_parityLength == 0 || index >= _groupParity)
         {
             throw new InvalidOperationException("No parity datagrams have been produced yet.");
         }

@@ -91,6 +91,10 @@ public sealed partial class KcpControlBlock
                         if ((int)(sn - _receiveNext) >= 0)
                         {
                             repeat = StoreReceived(sn, header.Fragment, body[..(int)header.Length]);
+                            if (!repeat)
+                            {
+                                TrackReceiveWindowUse(now);
+                            }
                         }
                     }
 

@@ -20,6 +20,9 @@ public sealed partial class KcpControlBlock
     private bool _deliveredInInput;
     private bool _paceBlocked;          // the last paced flush left data waiting for budget
     private uint _oldestDeliveredSent;  // send time of the oldest once-sent segment the current input delivered (0: none)
+    private long _pacedTransmissions;   // data segments transmitted under bbr, retransmissions included
+    private long _pacedRetransmissions;
+    private long _spuriousRetransmissions;
 
     /// <summary>Most ms a peer holds an ACK: the longest flush interval of the kcptun modes (normal, 40 ms).</summary>
     private const int AckHoldAllowance = 40;
@@ -66,6 +69,16 @@ public sealed partial class KcpControlBlock
     /// </summary>
     public bool CanQueueMore =>
         _bbr is null || _sendQueue.Count < Math.Max(256, _bbr.CongestionWindow / (_mss + KcpSegmentHeader.Size));
+
+    /// <summary>Data segments transmitted so far, retransmissions included (counted under <see cref="Congestion.CongestionControl.Bbr"/> only).</summary>
+    public long DataSegmentsTransmitted => _pacedTransmissions;
+
+    /// <summary>
+    /// Retransmissions that were needed: every retransmission (fast or timeout) minus those found spurious (the
+    /// segment's ACK came back sooner than the minimum RTT after the resend, so an earlier copy had arrived).
+    /// Under <see cref="Congestion.CongestionControl.Bbr"/> only; the adaptive FEC's view of the loss FEC left to ARQ.
+    /// </summary>
+    public long NeededRetransmissions => Math.Max(0, _pacedRetransmissions - _spuriousRetransmissions);
 
     /// <summary>KCP bytes transmitted and not yet acknowledged (tracked under <see cref="Congestion.CongestionControl.Bbr"/> only).</summary>
     public long BytesInFlight => _bytesInFlight;
@@ -216,9 +229,14 @@ public sealed partial class KcpControlBlock
     {
         var need = KcpSegmentHeader.Size + segment.Length;
         segment.Delivery = _bbr!.OnSent(now, need, _bytesInFlight, retransmission && lossSignal);
+        _pacedTransmissions++;
         if (!retransmission)
         {
             _bytesInFlight += need;
+        }
+        else
+        {
+            _pacedRetransmissions++;
         }
 
         _paceBudget -= need;
@@ -243,6 +261,10 @@ public sealed partial class KcpControlBlock
         // Acknowledged sooner after the last resend than the path's minimum RTT: an earlier copy arrived.
         var bbr = _bbr!;
         spurious |= segment.Transmissions > 1 && bbr.MinRtt != uint.MaxValue && (int)(now - segment.Timestamp) < (int)bbr.MinRtt;
+        if (spurious && segment.Transmissions > 1)
+        {
+            _spuriousRetransmissions++;
+        }
         bbr.OnDelivered(segment.Delivery, segment.Timestamp, size, now, spurious);
         _deliveredInInput = true;
         if (segment.Transmissions == 1 && (_oldestDeliveredSent == 0 || (int)(segment.Timestamp - _oldestDeliveredSent) < 0))

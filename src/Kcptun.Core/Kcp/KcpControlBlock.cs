@@ -276,7 +276,13 @@ public sealed partial class KcpControlBlock
             _sendWindow = (uint)sendWindow;
         }
 
-        if (receiveWindow > 0)
+        if (receiveWindow > 0 && _receiveWindowCap != 0)
+        {
+            // Adaptive (bbr): the value is the new cap; the window keeps what it has grown to, up to that.
+            _receiveWindowCap = (uint)Math.Min(receiveWindow, MaximumReceiveWindow);
+            _receiveWindow = Math.Min(_receiveWindow, _receiveWindowCap);
+        }
+        else if (receiveWindow > 0)
         {
             _receiveWindow = (uint)Math.Min(receiveWindow, MaximumReceiveWindow);
             if (_receiveWindow > _receiveSlots.Length)

@@ -64,7 +64,8 @@ public sealed partial class ReedSolomonCodec
 
     /// <summary>Computes the parity shards from the data shards.</summary>
     /// <param name="dataShards">D shards of one common length.</param>
-    /// <param name="parityShards">P outputs, each at least that long; the first length bytes are written.</param>
+    /// <param name="parityShards">P outputs, or fewer (then the first that many parity rows), each at least that long;
+    /// the first length bytes are written.</param>
     public void Encode(ReadOnlySpan<ReadOnlyMemory<byte>> dataShards, ReadOnlySpan<Memory<byte>> parityShards)
     {
         if (dataShards.Length != DataShards)
@@ -72,9 +73,9 @@ public sealed partial class ReedSolomonCodec
             throw new ArgumentException($"Expected {DataShards} data shards.", nameof(dataShards));
         }
 
-        if (parityShards.Length != ParityShards)
+        if (parityShards.Length > ParityShards)
         {
-            throw new ArgumentException($"Expected {ParityShards} parity shards.", nameof(parityShards));
+            throw new ArgumentException($"Expected at most {ParityShards} parity shards.", nameof(parityShards));
         }
 
         int length = CommonLength(dataShards);
@@ -86,9 +87,9 @@ public sealed partial class ReedSolomonCodec
             }
         }
 
-        Span<int> parityRows = stackalloc int[ParityShards];
-        Span<int> outputs = stackalloc int[ParityShards];
-        for (int p = 0; p < ParityShards; p++)
+        Span<int> parityRows = stackalloc int[parityShards.Length];
+        Span<int> outputs = stackalloc int[parityShards.Length];
+        for (int p = 0; p < parityShards.Length; p++)
         {
             parityRows[p] = DataShards + p;
             outputs[p] = p;

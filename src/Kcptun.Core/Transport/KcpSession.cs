@@ -77,6 +77,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         }
 
         _kcp.CongestionControl = options.CongestionControl;
+        _kcp.AdaptiveReceiveWindow = options.AdaptiveReceiveWindow && options.CongestionControl == CongestionControl.Bbr;
 
         TransportCounters.SessionOpened(Counters, active: listener is null);
     }
@@ -159,6 +160,23 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         if (writable)
         {
             _writable.Set();
+        }
+    }
+
+    /// <summary>
+    /// The sending side's FEC: parity per group now (null when FEC is off), its range so far (equal to P when not
+    /// adaptive), parity datagrams and groups sent. Tests and diagnostics.
+    /// </summary>
+    internal FecSendStats FecSend
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var adaptive = _pipeline.AdaptiveParity;
+                return new FecSendStats(adaptive?.ParityShards, adaptive?.MinParitySeen, adaptive?.MaxParitySeen,
+                    adaptive?.EstimatedLoss ?? 0, _pipeline.ParityDatagramsSent, _pipeline.FecGroupsSent);
+            }
         }
     }
 
@@ -253,6 +271,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private uint FlushAndSendLocked(uint now)
     {
         uint delay = _kcp.Flush(false, now);
+        _pipeline.ObserveSender(_kcp);
         _pipeline.SendPending();
         TrackProgressLocked();
         return delay;

@@ -101,6 +101,25 @@ public sealed record KcpSessionOptions
     /// <summary>Receives warnings the transport logs instead of throwing (socket option failures, send errors).</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>
+    /// Under <see cref="Kcp.Congestion.CongestionControl.Bbr"/> with FEC on: emit per group only as many of the
+    /// <see cref="ParityShards"/> parity datagrams as the measured loss calls for (0..P; docs/fec-adaptive.md). The
+    /// group layout stays D + P seqids, so every receiver decodes as before. False (the default here): always P, as
+    /// kcp-go. The tunnel turns it on under bbr unless <c>--datashard</c>/<c>--parityshard</c> were given.
+    /// </summary>
+    public bool AdaptiveFec { get; init; }
+
+    /// <summary>Parity per group an adaptive sender starts with (null: <see cref="ParityShards"/>); tests.</summary>
+    internal int? AdaptiveFecInitialParity { get; init; }
+
+    /// <summary>
+    /// Under <see cref="Kcp.Congestion.CongestionControl.Bbr"/>: <see cref="ReceiveWindow"/> is a cap; the window the
+    /// session advertises starts at min(cap, 1024) segments and doubles while the peer fills it and the application
+    /// keeps up (<see cref="Kcp.KcpControlBlock.AdaptiveReceiveWindow"/>, docs/receive-window.md). False (the default
+    /// here): the fixed window kcp-go advertises. The tunnel turns it on under bbr.
+    /// </summary>
+    public bool AdaptiveReceiveWindow { get; init; }
+
     /// <summary>True when FEC encoding is on for these settings (docs/protocol/fec.md §5.1; Debian disables D + P &gt; 256).</summary>
     public bool FecEnabled => IsFecEnabled(DataShards, ParityShards);
 

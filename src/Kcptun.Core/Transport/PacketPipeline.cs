@@ -48,6 +48,7 @@ internal sealed class PacketPipeline
     private readonly IDatagramSink _sink;
     private readonly byte[] _sealScratch;
     private readonly DatagramBatch? _batch;
+    private readonly AdaptiveParity? _adaptiveParity;
     private FecDecoder? _decoder;
 
     /// <summary>Builds the stages of one session; <paramref name="counters"/> get the packet counts.</summary>
@@ -70,6 +71,11 @@ internal sealed class PacketPipeline
             _encoder = new FecEncoder(options.DataShards, options.ParityShards, protection.HeaderSize,
                 KcpSessionOptions.MaxDatagramSize);
             _decoder = new FecDecoder(options.DataShards, options.ParityShards, counters);
+            if (options.AdaptiveFec && options.CongestionControl == Kcp.Congestion.CongestionControl.Bbr)
+            {
+                _adaptiveParity = new AdaptiveParity(options.DataShards, options.ParityShards, options.AdaptiveFecInitialParity);
+                _encoder.ActiveParityShards = _adaptiveParity.ParityShards;
+            }
         }
 
         ReservedSize = protection.HeaderSize + fecHeader;
@@ -105,12 +111,33 @@ internal sealed class PacketPipeline
             return;
         }
 
-        int parities = _encoder.Encode(buffer[..length]);
+        int parities = Encode(_encoder, buffer[..length]);
         SealAndSend(buffer, length);
         for (int i = 0; i < parities; i++)
         {
             Span<byte> parity = _encoder.ParityDatagram(i);
             SealAndSend(parity, parity.Length);
+        }
+    }
+
+    /// <summary>The adaptive FEC controller (<see cref="KcpSessionOptions.AdaptiveFec"/> under bbr), else null.</summary>
+    public AdaptiveParity? AdaptiveParity => _adaptiveParity;
+
+    /// <summary>Parity datagrams this session has emitted.</summary>
+    public long ParityDatagramsSent { get; private set; }
+
+    /// <summary>FEC groups completed (each emitted 0..P parity datagrams).</summary>
+    public long FecGroupsSent { get; private set; }
+
+    /// <summary>
+    /// Lets the adaptive FEC see what the sender's KCP transmitted and had to retransmit (after a flush, under the
+    /// session lock); a new parity count applies from the next FEC group on.
+    /// </summary>
+    public void ObserveSender(KcpControlBlock kcp)
+    {
+        if (_adaptiveParity is not null && _adaptiveParity.Observe(kcp.DataSegmentsTransmitted, kcp.NeededRetransmissions))
+        {
+            _encoder!.ActiveParityShards = _adaptiveParity.ParityShards;
         }
     }
 
@@ -146,7 +173,7 @@ internal sealed class PacketPipeline
         // FEC encodes the copy in its slot: the seqid/flag/size header lands there, the shard is recorded.
         Span<byte> slot = batch.NextSlot;
         datagram.CopyTo(slot);
-        int parities = _encoder?.Encode(slot[..datagram.Length]) ?? 0;
+        int parities = _encoder is null ? 0 : Encode(_encoder, slot[..datagram.Length]);
         batch.Commit(datagram.Length);
         for (int i = 0; i < parities; i++)
         {
@@ -166,6 +193,19 @@ internal sealed class PacketPipeline
             parity.CopyTo(batch.NextSlot);
             batch.Commit(parity.Length);
         }
+    }
+
+    private int Encode(FecEncoder encoder, Span<byte> datagram)
+    {
+        bool completesGroup = encoder.PendingDataShards == encoder.DataShards - 1;
+        int parities = encoder.Encode(datagram);
+        if (completesGroup)
+        {
+            FecGroupsSent++;
+            ParityDatagramsSent += parities;
+        }
+
+        return parities;
     }
 
     private void SealAndSend(Span<byte> buffer, int length)

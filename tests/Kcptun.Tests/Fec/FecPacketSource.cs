@@ -8,7 +8,9 @@ public sealed record FecTestPacket(uint SequenceId, bool IsData, byte[] Bytes, b
 /// <summary>Builds FEC packet streams with the real encoder (no protection header).</summary>
 public static class FecPacketSource
 {
-    public static List<FecTestPacket> Create(int dataShards, int parityShards, int dataPackets, int seed, int maxKcp = 1300)
+    /// <param name="parityOfGroup">Parity datagrams group g emits (the encoder's ActiveParityShards); null: all.</param>
+    public static List<FecTestPacket> Create(int dataShards, int parityShards, int dataPackets, int seed, int maxKcp = 1300,
+        Func<int, int>? parityOfGroup = null)
     {
         var random = new Random(seed);
         var encoder = new FecEncoder(dataShards, parityShards, 0, 1400);
@@ -17,6 +19,11 @@ public static class FecPacketSource
         {
             var kcp = new byte[random.Next(24, maxKcp + 1)];
             random.NextBytes(kcp);
+            if (parityOfGroup is not null && i % dataShards == 0)
+            {
+                encoder.ActiveParityShards = parityOfGroup(i / dataShards);
+            }
+
             var datagram = new byte[FecHeader.Size + kcp.Length];
             kcp.CopyTo(datagram, FecHeader.Size);
             int ready = encoder.Encode(datagram);

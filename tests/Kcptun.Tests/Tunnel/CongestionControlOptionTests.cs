@@ -41,6 +41,23 @@ public class CongestionControlOptionTests
     }
 
     [Fact]
+    public void Fec_is_adaptive_under_bbr_unless_the_shards_are_given()
+    {
+        var log = new TunnelLog(TextWriter.Null);
+        Assert.True(TransportSettings.From(new ClientOptions(), new byte[32], log).AdaptiveFec);
+        Assert.False(TransportSettings.From(new ClientOptions { CongestionControl = "kcp" }, new byte[32], log).AdaptiveFec);
+        Assert.False(TransportSettings.From(new ClientOptions { DataShards = 0 }, new byte[32], log).AdaptiveFec);
+
+        var given = new ClientOptions();
+        CommandLineParser.Parse(TunnelFlags.Client, ["--ps", "3"], ref given);
+        Assert.True(given.FecShardsGiven);
+        Assert.False(TransportSettings.From(given, new byte[32], log).AdaptiveFec);
+
+        var json = JsonConfigFile.Apply(TunnelFlags.Client, "c.json", "{\"datashard\": 10}"u8, new ClientOptions());
+        Assert.False(json.AdaptiveFec);
+    }
+
+    [Fact]
     public void Unknown_value_is_a_clear_error()
     {
         var e = Assert.Throws<TunnelConfigurationException>(() => new ClientOptions { CongestionControl = "cubic" }.Validate());
@@ -50,8 +67,9 @@ public class CongestionControlOptionTests
     [Fact]
     public void Startup_log_and_help_show_it()
     {
-        Assert.Contains("cc: bbr (windows used as caps: sndwnd 32768 rcvwnd 32768)", StartupLog.Server(new ServerOptions()));
-        Assert.Contains("cc: bbr (windows used as caps: sndwnd 4096 rcvwnd 32768)", StartupLog.Server(new ServerOptions { SendWindow = 4096, SendWindowGiven = true }));
+        Assert.Contains("cc: bbr (windows used as caps: sndwnd 32768 rcvwnd 32768), fec parity adaptive 0..3", StartupLog.Server(new ServerOptions()));
+        Assert.Contains("cc: bbr (windows used as caps: sndwnd 4096 rcvwnd 32768), fec parity adaptive 0..3", StartupLog.Server(new ServerOptions { SendWindow = 4096, SendWindowGiven = true }));
+        Assert.Contains("cc: bbr (windows used as caps: sndwnd 32768 rcvwnd 32768)", StartupLog.Server(new ServerOptions { ParityShards = 2, FecShardsGiven = true }));
         Assert.Contains("cc: kcp", StartupLog.Client(new ClientOptions { CongestionControl = "kcp" }, "127.0.0.1:1"));
         Assert.Contains(ClientProgram.Help().Split('\n'), l => l.StartsWith("   --cc value", StringComparison.Ordinal) && l.EndsWith("(default: \"bbr\")", StringComparison.Ordinal));
     }

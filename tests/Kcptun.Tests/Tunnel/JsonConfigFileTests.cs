@@ -64,6 +64,7 @@ public sealed class JsonConfigFileTests : IDisposable
             ReceiveWindow = 1024,
             SendWindowGiven = true,
             ReceiveWindowGiven = true,
+            FecShardsGiven = true,
             DataShards = 5,
             ParityShards = 2,
             Dscp = 46,

@@ -99,6 +99,9 @@ public sealed class BottleneckLink
     public long ForwardedBytes { get; private set; }
 
     /// <summary>Mean queueing delay seen by datagrams entering the bottleneck since <see cref="ResetQueueStatistics"/>.</summary>
+    /// <summary>False: the receivers' applications stop reading (their KCP receive queues fill).</summary>
+    public bool ReceiversRead { get; set; } = true;
+
     public double AverageQueueDelay => _queueDelayCount == 0 ? 0 : _queueDelaySum / _queueDelayCount;
 
     public double MaxQueueDelay { get; private set; }
@@ -193,7 +196,7 @@ public sealed class BottleneckLink
 
             var receiver = Blocks[(2 * flow) + 1];
             int r;
-            while ((r = receiver.Receive(_readBuffer)) > 0)
+            while (ReceiversRead && (r = receiver.Receive(_readBuffer)) > 0)
             {
                 Delivered[flow] += r;
             }

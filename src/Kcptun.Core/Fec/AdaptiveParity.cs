@@ -1,0 +1,201 @@
+namespace Kcptun.Fec;
+
+/// <summary>
+/// How many of the configured P parity shards a sender emits per FEC group under <c>--cc bbr</c>
+/// (docs/fec-adaptive.md). Pure and deterministic: fed cumulative counts of data segments sent and of segments that
+/// had to be retransmitted (spurious resends taken out), it estimates the path's raw loss and picks the least
+/// parity that keeps the loss left for ARQ at most <see cref="TargetResidualLoss"/>.
+/// </summary>
+/// <remarks>
+/// <para>What the sender sees is the loss FEC did not repair: a segment FEC rebuilt is acknowledged like any other.
+/// With parity p in groups of D data shards, a data packet is left to ARQ when it is lost and at least p of the other
+/// D + p - 1 packets of its group are lost too, so the residual is r(q, p) = q · P[Bin(D + p - 1, q) &gt;= p] for a raw
+/// loss q. The controller inverts r for the parity that was in force during the window (bisection: r grows with q),
+/// smooths the estimate (a higher one is taken at once, a lower one halves the gap), and moves parity: straight up to the least p with r(q, p) &lt;= target when the current one
+/// leaves more, and one step down when one parity less would leave at most half the target (hysteresis).</para>
+/// <para>Why a target residual rather than "repair everything": under bbr random loss does not shrink the rate, so
+/// a retransmission costs one packet once while parity costs P/D of every group; FEC buys latency (no RTO or
+/// duplicate-ACK wait) and protects against loss bursts. At 1% raw loss r(0) = 1% is below the target (no parity);
+/// at 5% one parity shard leaves 2%; at 10% three leave 1.1%; the configured P is the ceiling.</para>
+/// </remarks>
+public sealed class AdaptiveParity
+{
+    /// <summary>
+    /// The loss per data packet left to ARQ that the chosen parity aims to stay under (0.2%). Measured: a 3% target
+    /// cut the wire ratio at 1% loss from 1.55 to 1.14-1.23 but also goodput from 55 to 40 Mbit/s, because every loss
+    /// left to ARQ holds in-order delivery for a round trip and the stream windows above KCP then cap the rate.
+    /// </summary>
+    public const double TargetResidualLoss = 0.002;
+
+    /// <summary>Data segments sent (retransmissions included) between two decisions.</summary>
+    public const int WindowSegments = 1024;
+
+    /// <summary>
+    /// Parity only drops when one less would leave at most this share of the target (hysteresis against flapping
+    /// on estimate noise).
+    /// </summary>
+    public const double StepDownShare = 0.5;
+
+    /// <summary>Weight of the newest window in the smoothed loss estimate.</summary>
+    private const double SmoothingWeight = 0.5;
+
+    private long _sentMark;
+    private long _lostMark;
+    private bool _hasEstimate;
+
+    /// <summary>Creates a controller for groups of <paramref name="dataShards"/> with at most <paramref name="maxParityShards"/> parity shards.</summary>
+    /// <param name="dataShards">D (1..255).</param>
+    /// <param name="maxParityShards">The configured P (1..255): the ceiling, and the parity a new session starts with.</param>
+    /// <param name="initialParityShards">Parity before the first measurement; null: <paramref name="maxParityShards"/>
+    /// (as Go sends, and clean D/P pulses for a receiver that has to auto-tune).</param>
+    public AdaptiveParity(int dataShards, int maxParityShards, int? initialParityShards = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dataShards, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxParityShards, 1);
+        int initial = initialParityShards ?? maxParityShards;
+        ArgumentOutOfRangeException.ThrowIfNegative(initial, nameof(initialParityShards));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(initial, maxParityShards, nameof(initialParityShards));
+        DataShards = dataShards;
+        MaxParityShards = maxParityShards;
+        ParityShards = initial;
+        MinParitySeen = initial;
+        MaxParitySeen = initial;
+    }
+
+    /// <summary>D.</summary>
+    public int DataShards { get; }
+
+    /// <summary>The configured P: the most parity ever emitted.</summary>
+    public int MaxParityShards { get; }
+
+    /// <summary>Parity shards to emit per group now (0..<see cref="MaxParityShards"/>).</summary>
+    public int ParityShards { get; private set; }
+
+    /// <summary>The smoothed estimate of the raw loss rate of the path (0 until the first window closed).</summary>
+    public double EstimatedLoss { get; private set; }
+
+    /// <summary>How many times <see cref="ParityShards"/> changed (diagnostics and tests).</summary>
+    public int Changes { get; private set; }
+
+    /// <summary>The lowest parity used so far.</summary>
+    public int MinParitySeen { get; private set; }
+
+    /// <summary>The highest parity used so far.</summary>
+    public int MaxParitySeen { get; private set; }
+
+    /// <summary>
+    /// Takes the sender's cumulative counts: data segments transmitted (first sends and retransmissions) and
+    /// retransmissions that were needed (not spurious). Every <see cref="WindowSegments"/> sent it re-estimates the
+    /// loss and may change <see cref="ParityShards"/>; returns true when it did.
+    /// </summary>
+    public bool Observe(long segmentsSent, long segmentsRetransmitted)
+    {
+        long sent = segmentsSent - _sentMark;
+        if (sent < WindowSegments)
+        {
+            return false;
+        }
+
+        long lost = Math.Clamp(segmentsRetransmitted - _lostMark, 0, sent);
+        _sentMark = segmentsSent;
+        _lostMark = segmentsRetransmitted;
+        double loss = EstimateLoss((double)lost / sent, DataShards, ParityShards);
+        // Fast up, slow down: loss that appears is repaired from the next group on; a quiet window only halves
+        // the estimate, so one lucky window does not strip the parity a lossy path needs.
+        EstimatedLoss = _hasEstimate && loss < EstimatedLoss
+            ? (SmoothingWeight * loss) + ((1 - SmoothingWeight) * EstimatedLoss)
+            : loss;
+        _hasEstimate = true;
+        return Decide();
+    }
+
+    private bool Decide()
+    {
+        int parity = ParityShards;
+        if (ResidualLoss(EstimatedLoss, DataShards, parity) > TargetResidualLoss)
+        {
+            while (parity < MaxParityShards && ResidualLoss(EstimatedLoss, DataShards, parity) > TargetResidualLoss)
+            {
+                parity++;
+            }
+        }
+        else if (parity > 0 && ResidualLoss(EstimatedLoss, DataShards, parity - 1) <= TargetResidualLoss * StepDownShare)
+        {
+            parity--;
+        }
+
+        if (parity == ParityShards)
+        {
+            return false;
+        }
+
+        ParityShards = parity;
+        Changes++;
+        MinParitySeen = Math.Min(MinParitySeen, parity);
+        MaxParitySeen = Math.Max(MaxParitySeen, parity);
+        return true;
+    }
+
+    /// <summary>
+    /// The probability that a data packet is lost and its group cannot rebuild it: q · P[Bin(D + p - 1, q) &gt;= p]
+    /// (independent losses at rate <paramref name="loss"/>, groups of <paramref name="dataShards"/> data and
+    /// <paramref name="parityShards"/> parity packets; Reed-Solomon rebuilds any D of D + p).
+    /// </summary>
+    public static double ResidualLoss(double loss, int dataShards, int parityShards)
+    {
+        if (loss <= 0)
+        {
+            return 0;
+        }
+
+        if (loss >= 1)
+        {
+            return 1;
+        }
+
+        // P[Bin(n, q) >= p] = 1 - sum_{k < p} C(n, k) q^k (1 - q)^(n - k), with the terms built one from the last.
+        int others = dataShards + parityShards - 1;
+        double term = Math.Pow(1 - loss, others);
+        double below = 0;
+        for (int k = 0; k < parityShards; k++)
+        {
+            below += term;
+            term *= (double)(others - k) / (k + 1) * loss / (1 - loss);
+        }
+
+        return loss * Math.Clamp(1 - below, 0, 1);
+    }
+
+    /// <summary>
+    /// The raw loss rate that leaves <paramref name="residual"/> to ARQ with the given geometry (the inverse of
+    /// <see cref="ResidualLoss"/>, by bisection on [0, 0.5]).
+    /// </summary>
+    public static double EstimateLoss(double residual, int dataShards, int parityShards)
+    {
+        if (residual <= 0)
+        {
+            return 0;
+        }
+
+        double low = 0, high = 0.5;
+        if (ResidualLoss(high, dataShards, parityShards) <= residual)
+        {
+            return high;
+        }
+
+        for (int i = 0; i < 40; i++)
+        {
+            double middle = (low + high) / 2;
+            if (ResidualLoss(middle, dataShards, parityShards) < residual)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return (low + high) / 2;
+    }
+}

@@ -1,0 +1,102 @@
+using Kcptun.Fec;
+
+namespace Kcptun.Tests.Fec;
+
+/// <summary>The adaptive FEC policy (docs/fec-adaptive.md): residual-loss model, its inverse, and the parity it settles on.</summary>
+public class AdaptiveParityTests
+{
+    [Theory]
+    [InlineData(0.01, 0, 0.01)]
+    [InlineData(0.05, 1, 0.0201)]     // 0.05 x (1 - 0.95^10)
+    [InlineData(0.10, 3, 0.01111)]    // 0.1 x P[Bin(12, 0.1) >= 3]
+    [InlineData(0.0, 3, 0.0)]
+    public void Residual_loss_is_the_chance_a_data_packet_is_lost_beyond_repair(double loss, int parity, double expected)
+    {
+        Assert.Equal(expected, AdaptiveParity.ResidualLoss(loss, 10, parity), 4);
+    }
+
+    [Theory]
+    [InlineData(0.01, 0)]
+    [InlineData(0.05, 1)]
+    [InlineData(0.12, 2)]
+    [InlineData(0.3, 3)]
+    public void Estimate_inverts_the_residual(double loss, int parity)
+    {
+        double residual = AdaptiveParity.ResidualLoss(loss, 10, parity);
+        Assert.Equal(loss, AdaptiveParity.EstimateLoss(residual, 10, parity), 4);
+    }
+
+    [Theory]
+    [InlineData(0.0, 0)]
+    [InlineData(0.01, 1)]
+    [InlineData(0.02, 2)]
+    [InlineData(0.05, 3)]
+    [InlineData(0.10, 3)]
+    [InlineData(0.20, 3)]
+    public void Settles_on_the_least_parity_that_keeps_the_residual_under_target_from_full_parity(double loss, int expected)
+    {
+        var policy = new AdaptiveParity(10, 3);
+        Run(policy, loss, windows: 20);
+        Assert.Equal(expected, policy.ParityShards);
+        Assert.Equal(loss, policy.EstimatedLoss, 3);
+    }
+
+    [Theory]
+    [InlineData(0.01, 1)]
+    [InlineData(0.05, 3)]
+    [InlineData(0.15, 3)]
+    public void Rises_straight_to_the_needed_parity_when_loss_appears(double loss, int expected)
+    {
+        var policy = new AdaptiveParity(10, 3);
+        Run(policy, 0, windows: 10);
+        Assert.Equal(0, policy.ParityShards);
+
+        Run(policy, loss, windows: 1);
+        Assert.Equal(expected, policy.ParityShards);
+        Assert.Equal((0, 3), (policy.MinParitySeen, policy.MaxParitySeen));
+        Assert.True(AdaptiveParity.ResidualLoss(loss, 10, policy.ParityShards) <= AdaptiveParity.TargetResidualLoss || policy.ParityShards == 3);
+    }
+
+    [Fact]
+    public void Never_exceeds_the_configured_parity_and_steps_down_one_at_a_time()
+    {
+        var policy = new AdaptiveParity(10, 2);
+        Run(policy, 0.4, windows: 5);
+        Assert.Equal(2, policy.ParityShards);
+
+        var steps = new List<int>();
+        for (int i = 0; i < 10; i++)
+        {
+            Run(policy, 0, windows: 1);
+            steps.Add(policy.ParityShards);
+        }
+
+        // The estimate halves per quiet window (0.2, 0.1, 0.05, ...): parity falls one step at a time, to none.
+        Assert.Equal([2, 2, 2, 2, 2, 1, 1, 1, 0, 0], steps);
+    }
+
+    [Fact]
+    public void Nothing_changes_before_a_window_of_segments_was_sent()
+    {
+        var policy = new AdaptiveParity(10, 3);
+        Assert.False(policy.Observe(AdaptiveParity.WindowSegments - 1, 0));
+        Assert.Equal(3, policy.ParityShards);
+        Assert.True(policy.Observe(AdaptiveParity.WindowSegments, 0));
+        Assert.Equal(2, policy.ParityShards);
+    }
+
+    // Feeds windows whose retransmissions are exactly what the model predicts for the parity in force.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AdaptiveParity, long[]> Totals = new();
+
+    private static void Run(AdaptiveParity policy, double loss, int windows)
+    {
+        long[] totals = Totals.GetValue(policy, _ => new long[2]);
+        for (int i = 0; i < windows; i++)
+        {
+            double residual = AdaptiveParity.ResidualLoss(loss, policy.DataShards, policy.ParityShards);
+            totals[0] += 100_000;
+            totals[1] += (long)Math.Round(residual * 100_000);
+            policy.Observe(totals[0], totals[1]);
+        }
+    }
+}
