@@ -4,9 +4,13 @@
   tcp-echo.py serve PORT            echo every connection on 127.0.0.1:PORT until killed
   tcp-echo.py check PORT BYTES      send BYTES random bytes to 127.0.0.1:PORT, read the echo back, compare SHA-256
                                     (exit 0 and print the digest when equal; exit 1 otherwise; 60 s budget)
+  tcp-echo.py free-ports N          print a port P such that P .. P+N-1 are free for TCP and UDP on 127.0.0.1, chosen
+                                    at random below Linux's ephemeral range (32768-60999), which other programs'
+                                    outgoing sockets take ports from
 """
 import hashlib
 import os
+import random
 import socket
 import socketserver
 import sys
@@ -54,11 +58,34 @@ def check(port, size):
     return 0
 
 
+def free_ports(count):
+    for _ in range(200):
+        base = random.randrange(20000, 32768 - count)
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                    probe = socket.socket(socket.AF_INET, kind)
+                    sockets.append(probe)
+                    probe.bind(("127.0.0.1", port))
+            print(base)
+            return 0
+        except OSError:
+            continue
+        finally:
+            for probe in sockets:
+                probe.close()
+    print("no free port range found", file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         sys.exit(check(int(sys.argv[2]), int(sys.argv[3])))
+    elif len(sys.argv) == 3 and sys.argv[1] == "free-ports":
+        sys.exit(free_ports(int(sys.argv[2])))
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
