@@ -9,9 +9,10 @@
 # the macOS one is ad-hoc signed by the SDK, not notarised.
 # Each archive holds the two programs, README.md, README.zh-CN.md, LICENSE and the example configs.
 #   packaging/release.sh [--out DIR] [--targets "linux-x64 linux-arm64 win-x64 osx-arm64"] [--no-deb]
-# Needs: the .NET SDK, clang, zlib1g-dev, gcc-aarch64-linux-gnu (arm64 link), help2man and qemu-user (for the .debs'
-# man pages), zip. Checks what it can here: the Linux programs run (-v; arm64 under qemu-aarch64), the Windows and
-# macOS ones are checked by their executable headers only. Prints the archive folder as its last line.
+# Needs: the .NET SDK, clang, zlib1g-dev, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross (arm64 link), help2man
+# and qemu-user (for the .debs' man pages), zip. Checks what it can here: the Linux programs run (-v; arm64 under
+# qemu-aarch64), the Windows and macOS ones are checked by their executable headers only. Prints the archive folder
+# as its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

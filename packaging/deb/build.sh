@@ -6,8 +6,8 @@
 #   packaging/deb/build.sh [--arch amd64|arm64] [--out DIR] [--binaries DIR]
 #     --arch ARCH     Debian architecture of the package (default: this machine's). arm64 on an x86-64 machine is a
 #                     NativeAOT cross-build (linux-arm64): it needs Debian's cross toolchain (apt-get install clang
-#                     gcc-aarch64-linux-gnu) and, to read the version and -h for the man pages, qemu-user
-#                     (qemu-aarch64 with the cross libc in /usr/aarch64-linux-gnu).
+#                     gcc-aarch64-linux-gnu libc6-dev-arm64-cross) and, to read the version and -h for the man
+#                     pages, qemu-user (qemu-aarch64 with the cross libc in /usr/aarch64-linux-gnu).
 #     --out DIR       where the .deb goes (default: dist)
 #     --binaries DIR  use kcptun-client/kcptun-server already published in DIR instead of publishing
 # Prints the path of the .deb as its last line.
