@@ -34,6 +34,28 @@ public static class FuzzTargets
     ];
 
     /// <summary>
+    /// Targets with a planted bug, not listed: <c>fuzz/run.sh --ci</c> runs them first, seeded with the input that
+    /// triggers it, to show that the fuzzer reports a finding (an exception) and a hang (an input that never returns).
+    /// </summary>
+    public static IReadOnlyDictionary<string, FuzzTarget> SelfTests { get; } = new Dictionary<string, FuzzTarget>
+    {
+        ["selftest-crash"] = new("selftest-crash", "throws for an input starting with 'C'", input =>
+        {
+            if (input.StartsWith("C"u8))
+            {
+                throw new InvalidOperationException("selftest-crash: the planted bug");
+            }
+        }),
+        ["selftest-hang"] = new("selftest-hang", "never returns for an input starting with 'H'", input =>
+        {
+            if (input.StartsWith("H"u8))
+            {
+                Thread.Sleep(Timeout.Infinite);
+            }
+        }),
+    };
+
+    /// <summary>
     /// The target called <paramref name="name"/>, or null. Besides <see cref="All"/>, <c>protection-NAME</c> pins the
     /// cipher (<c>protection-aes-128-gcm</c>, <c>protection-null</c>, ...) for a long run on one of them.
     /// </summary>
@@ -46,6 +68,11 @@ public static class FuzzTargets
             {
                 return target;
             }
+        }
+
+        if (SelfTests.TryGetValue(name, out var selfTest))
+        {
+            return selfTest;
         }
 
         const string pinned = "protection-";

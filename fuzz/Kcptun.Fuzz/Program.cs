@@ -1,14 +1,14 @@
 using System.Runtime.InteropServices;
 using Kcptun.Fuzz;
-using SharpFuzz;
 
-// Kcptun.Fuzz TARGET          serve afl-fuzz (SharpFuzz's in-process fork server); outside afl-fuzz: stdin, once
+// Kcptun.Fuzz TARGET          serve afl-fuzz in-process (AflServer: persistent, shared-memory inputs); outside afl-fuzz: stdin, once
+// Kcptun.Fuzz TARGET bench DIR SECONDS   run a folder's inputs round and round: the in-process runs/s
 // Kcptun.Fuzz TARGET PATH...  replay inputs (files, or every file of a folder); exit 1 when any is a finding
 // Kcptun.Fuzz list            the targets
 // Kcptun.Fuzz seeds VECTORS OUT   write the seed corpora built from the spec's vectors
 // Kcptun.Fuzz dict OUT            write the afl-fuzz dictionaries of the config targets
-// Instrumented code writes its coverage to Trace.SharedMem, which SharpFuzz only points at afl-fuzz's map inside
-// Fuzzer.Run: before that (resolving a pinned cipher's name, replaying inputs) it needs a scratch map of its own.
+// Instrumented code writes its coverage to Trace.SharedMem, which AflServer only points at afl-fuzz's map once it
+// serves: before that (resolving a pinned cipher's name, replaying inputs) it needs a scratch map of its own.
 unsafe
 {
     SharpFuzz.Common.Trace.SharedMem = (byte*)NativeMemory.AllocZeroed(1 << 16);
@@ -50,16 +50,24 @@ if (selected is null)
     return 2;
 }
 
+if (args.Length == 4 && args[1] == "bench")
+{
+    Bench.Run(selected, [args[2]], TimeSpan.FromSeconds(double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)), Console.Out);
+    return 0;
+}
+
 if (args.Length > 1)
 {
     return Replay.Run(selected, args[1..], Console.Out) == 0 ? 0 : 1;
 }
 
-var buffer = new MemoryStream();
-Fuzzer.Run(stream =>
+if (!AflServer.Serve(input => FuzzTargets.Run(selected, input)))
 {
-    buffer.SetLength(0);
-    stream.CopyTo(buffer);
+    // Outside afl-fuzz: one input from standard input.
+    using var stdin = Console.OpenStandardInput();
+    using var buffer = new MemoryStream();
+    stdin.CopyTo(buffer);
     FuzzTargets.Run(selected, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-});
+}
+
 return 0;

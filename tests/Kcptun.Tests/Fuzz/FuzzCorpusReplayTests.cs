@@ -60,6 +60,18 @@ public sealed class FuzzCorpusReplayTests
     }
 
     [Fact]
+    public void The_planted_crash_of_the_ci_self_test_is_a_finding_only_for_its_trigger()
+    {
+        var target = FuzzTargets.Find("selftest-crash");
+        Assert.NotNull(target);
+        Assert.DoesNotContain(target, FuzzTargets.All);
+
+        Assert.Throws<InvalidOperationException>(() => FuzzTargets.Run(target, "CRASH-planted"u8));
+        FuzzTargets.Run(target, "crash"u8);
+        FuzzTargets.Run(FuzzTargets.Find("selftest-hang")!, "not a hang"u8);
+    }
+
+    [Fact]
     public void Unknown_target_names_are_not_found()
     {
         Assert.Null(FuzzTargets.Find("protection-rot13"));
