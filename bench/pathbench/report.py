@@ -30,7 +30,7 @@ def label(path):
 
 def short(path):
     kv = dict(x.split("=", 1) for x in path.split(","))
-    return f"{kv.get('rtt', '?')}ms {kv.get('rate', '?')}M {kv.get('loss', '0')}%"
+    return f"{kv.get('rtt', '?')} ms {kv.get('rate', '?')}M\n{kv.get('loss', '0')}% loss"
 
 
 def load(folder):
@@ -141,11 +141,15 @@ def paths_section(cs, out_dir, svgs):
             whisk.append([c[i].span("mbps") if c[i] else None for i in impls])
             wvals.append([w[i] for i in impls])
     names = [IMPL_LABEL[i] for i in impls]
-    svgs["paths-goodput.svg"] = svg.grouped_bars("Bulk goodput, one stream (median, min-max)", "Mbit/s", groups,
-                                                 names, vals, whisk)
+    pics = []
+    for k, p in enumerate(paths):  # one chart per path: 500 Mbit/s would flatten the others
+        name = f"paths-goodput-{k + 1}.svg"
+        svgs[name] = svg.grouped_bars(f"Bulk goodput, {label(p)} (median, min-max)", "Mbit/s", ["up", "down"],
+                                      names, vals[2 * k:2 * k + 2], whisk[2 * k:2 * k + 2])
+        pics.append(f"![goodput {label(p)}]({name})")
     svgs["paths-wire.svg"] = svg.grouped_bars("Link bytes per goodput byte (sending direction)", "wire ratio",
                                               groups, names, wvals, hlines=[(1.15, "1.15 (1%)"), (1.3, "1.3 (5%)")])
-    return md + md2 + ["", "![goodput](paths-goodput.svg)", "", "![wire ratio](paths-wire.svg)", ""]
+    return md + md2 + ["", " ".join(pics), "", "![wire ratio](paths-wire.svg)", ""]
 
 
 def windows_section(cs, svgs):
@@ -224,13 +228,13 @@ def coex_section(cs, svgs):
         md.append(f"| {label(p)} | {d} | {IMPL_LABEL.get(impl, impl)} | {with_range(c, 'mbps')} | "
                   f"{with_range(c, 'other_mbps')} | {with_range(c, 'share', 0, 100)} % | "
                   f"{verdict(None if sh is None else lo <= sh <= hi) if impl != 'tcp-bbr' else '(reference)'} |")
-        groups.append(f"{IMPL_LABEL.get(impl, impl)}\nvs TCP BBR, {d}")
+        groups.append(f"{IMPL_LABEL.get(impl, impl)}\n{d}")
         vals.append([sh * 100 if sh is not None else None])
         sp = c.span("share")
         whisk.append([(sp[0] * 100, sp[1] * 100) if sp else None])
     svgs["coexistence.svg"] = svg.grouped_bars("Share of a shared bottleneck against one TCP BBR flow", "% of goodput",
                                                groups, ["share"], vals, whisk,
-                                               hlines=[(lo * 100, f"{lo:.0%}"), (hi * 100, f"{hi:.0%}")])
+                                               hlines=[(lo * 100, f"{lo:.0%}"), (hi * 100, f"{hi:.0%}")], ymax=100)
     return md + ["", "![coexistence](coexistence.svg)", ""]
 
 

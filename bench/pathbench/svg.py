@@ -1,17 +1,19 @@
 """Grouped bar charts as standalone SVG (stdlib only): one group per row label, one bar per series, optional
 min-max whiskers and horizontal reference lines (targets)."""
+import math
 from xml.sax.saxutils import escape
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
 
 def _nice_max(v):
+    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k) at or above v."""
     if v <= 0:
         return 1.0
-    for m in (1, 2, 2.5, 5, 10):
-        step = m * 10 ** (len(str(int(v))) - 1) if v >= 1 else m
-        if step >= v:
-            return float(step)
+    mag = 10 ** math.floor(math.log10(v))
+    for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * mag >= v * 0.999:
+            return float(m * mag)
     return float(v)
 
 
@@ -19,14 +21,15 @@ def _ticks(top, n=5):
     return [top * i / n for i in range(n + 1)]
 
 
-def grouped_bars(title, y_label, groups, series, values, whiskers=None, hlines=(), width=None, height=360):
+def grouped_bars(title, y_label, groups, series, values, whiskers=None, hlines=(), width=None, height=360, ymax=None):
     """groups: list of group labels; series: list of series names; values[g][s] -> float or None;
-    whiskers[g][s] -> (lo, hi) or None; hlines: [(y, label)]. Returns the SVG text."""
+    whiskers[g][s] -> (lo, hi) or None; hlines: [(y, label)]; ymax: fixed top of the axis. Returns the SVG text;
+    a single series gets no legend."""
     n_g, n_s = len(groups), max(1, len(series))
     bar_w = 14
     group_w = n_s * bar_w + 18
     left, right, top, bottom = 64, 16, 36, 92
-    width = width or max(480, left + right + n_g * group_w + 150)
+    width = width or max(480, left + right + n_g * max(group_w, 84) + 150, 7 * len(title) + 40)
     plot_w = width - left - right - 150
     group_w = plot_w / max(1, n_g)
     bar_w = min(22, (group_w - 12) / n_s)
@@ -41,7 +44,7 @@ def grouped_bars(title, y_label, groups, series, values, whiskers=None, hlines=(
                     vmax = max(vmax, x)
     for y, _ in hlines:
         vmax = max(vmax, y)
-    ymax = _nice_max(vmax * 1.08)
+    ymax = ymax or _nice_max(vmax * 1.08)
 
     def py(v):
         return top + plot_h - plot_h * (v / ymax)
@@ -82,10 +85,10 @@ def grouped_bars(title, y_label, groups, series, values, whiskers=None, hlines=(
         yy = py(y)
         out.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w:.1f}" y2="{yy:.1f}" stroke="#d62728" '
                    f'stroke-dasharray="5,4"/>')
-        out.append(f'<text x="{left + plot_w + 4:.1f}" y="{yy + 4:.1f}" fill="#d62728">{escape(label)}</text>')
+        out.append(f'<text x="{left + 4}" y="{yy - 3:.1f}" fill="#d62728">{escape(label)}</text>')
     out.append(f'<line x1="{left}" y1="{py(0):.1f}" x2="{left + plot_w:.1f}" y2="{py(0):.1f}" stroke="black"/>')
     lx = left + plot_w + 12
-    for s, name in enumerate(series):
+    for s, name in enumerate(series if n_s > 1 else []):
         y = top + 40 + 16 * s
         out.append(f'<rect x="{lx:.1f}" y="{y - 9}" width="10" height="10" fill="{PALETTE[s % len(PALETTE)]}"/>')
         out.append(f'<text x="{lx + 14:.1f}" y="{y}">{escape(name)}</text>')
