@@ -60,6 +60,10 @@ class ReportTest(unittest.TestCase):
         self.assertTrue(next(x for x in lines if "| ours-w4096 |" in x).endswith("| met |"))
         self.assertTrue(next(x for x in lines if "| go-w4096 |" in x).endswith("**not met** |"))
 
+    def test_no_drops_at_all_is_no_flood(self):
+        _, md, _ = self.build([run("windows", "ours-w4096", "up", 1, mbps=60, fwd_drop_loss=0, fwd_drop_queue=0)])
+        self.assertTrue(next(x for x in md.splitlines() if "| ours-w4096 |" in x).endswith("| met |"))
+
     def test_latency_under_load_against_idle_minimum_plus_30_ms(self):
         runs = [run("lul", "ours", "down", 1, bulk_mbps=50, idle_min_us=100_000, idle_p50_us=101_000,
                     p50_us=110_000, p99_us=125_000, count=100),
