@@ -174,7 +174,7 @@ def windows_section(cs, svgs):
                       f" | {f1(dl, 0)} | {f1(dq, 0)} | {verdict(None if dl is None or dq is None else dq == 0 or dq < dl)} |")
             groups.append(f"{impl}\n{d}")
             vals.append([dl, dq])
-    svgs["windows-drops.svg"] = svg.grouped_bars("1% path, windows 4096: datagrams dropped on the link", "packets",
+    svgs["windows-drops.svg"] = svg.grouped_bars("1% path, windows 4096: datagrams dropped, sending direction", "packets",
                                                  groups, ["random loss", "queue overflow"], vals)
     return md + ["", "![drops](windows-drops.svg)", ""]
 

@@ -17,8 +17,14 @@ def _nice_max(v):
     return float(v)
 
 
-def _ticks(top, n=5):
-    return [top * i / n for i in range(n + 1)]
+def _ticks(top):
+    """Grid lines at a round step (1, 2, 2.5 or 5 x 10^k) that divides the axis into 4 to 8 parts."""
+    for n in (5, 4, 6, 8):
+        step = top / n
+        mant = step / 10 ** math.floor(math.log10(step))
+        if any(abs(mant - m) < 1e-9 for m in (1, 2, 2.5, 5)):
+            return [step * i for i in range(n + 1)]
+    return [top * i / 5 for i in range(6)]
 
 
 def grouped_bars(title, y_label, groups, series, values, whiskers=None, hlines=(), width=None, height=360, ymax=None):

@@ -138,6 +138,11 @@ class SvgTest(unittest.TestCase):
         self.assertEqual(svg._nice_max(627), 800)
         self.assertEqual(svg._nice_max(0.9), 1)
 
+    def test_grid_steps_are_round(self):
+        self.assertEqual(svg._ticks(80), [0, 20, 40, 60, 80])
+        self.assertEqual(svg._ticks(500), [0, 100, 200, 300, 400, 500])
+        self.assertEqual(svg._ticks(1.5), [0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5])
+
     def test_missing_value_draws_no_bar(self):
         text = svg.grouped_bars("t", "y", ["a"], ["s1", "s2"], [[5.0, None]])
         self.assertEqual(text.count("<rect x="), 1 + 2)  # one bar and two legend swatches
