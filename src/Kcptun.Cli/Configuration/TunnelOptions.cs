@@ -90,7 +90,7 @@ public abstract record TunnelOptions
     /// with FEC on, unless the shard counts were given explicitly (an explicit choice is honoured as fixed FEC).
     /// </summary>
     public bool AdaptiveFec =>
-        CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr && FecEnabled && !FecShardsGiven;
+        CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr && Kcptun.Transport.KcpSessionOptions.IsFecEnabled(DataShards, ParityShards) && !FecShardsGiven;
 
     /// <summary>The send window the sessions use: <see cref="SendWindow"/>, or <see cref="BbrDefaultWindow"/> under bbr when not given.</summary>
     public int EffectiveSendWindow =>

@@ -2,7 +2,7 @@ using Kcptun.Kcp.Congestion;
 
 namespace Kcptun.Kcp;
 
-// Sending under the rate controller (--cc bbr, issue 11): what replaces steps 4 and 5 of the flush (PROTOCOL.md 6.5)
+// Sending under the rate controller (--cc bbr, issue 11): what replaces steps 4 and 5 of the flush (docs/protocol/kcp.md §6.5)
 // when CongestionControl is Bbr. The wire format is unchanged; only when segments leave differs.
 public sealed partial class KcpControlBlock
 {

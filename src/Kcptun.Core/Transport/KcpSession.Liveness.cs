@@ -16,7 +16,7 @@ namespace Kcptun.Transport;
 /// <param name="RetransmissionTimeout">KCP's current RTO estimate in ms (without back-off).</param>
 /// <param name="PeerRegressions">ACKs proving the peer lost its state: an ACK for a segment we sent after the
 /// peer had acknowledged everything below our una, carrying a una below it. A live peer's una never goes back; a
-/// restarted server that took our old conversation for a new one (PROTOCOL.md 6.12) answers exactly that way.</param>
+/// restarted server that took our old conversation for a new one (docs/protocol/kcp.md §6.12) answers exactly that way.</param>
 public readonly record struct KcpLiveness(long Now, long FirstSent, long LastReceived, long OutstandingSince, int RetransmissionTimeout, long PeerRegressions);
 
 public sealed partial class KcpSession

@@ -21,7 +21,7 @@ internal enum SessionVerdict
 
 /// <summary>
 /// Dead-peer detection for one client session, from <see cref="KcpLiveness"/> snapshots (pure: time comes in the
-/// snapshot). A restarted kcptun server takes our next datagram for a new conversation (PROTOCOL.md 6.12): it either
+/// snapshot). A restarted kcptun server takes our next datagram for a new conversation (docs/protocol/kcp.md §6.12): it either
 /// acknowledges our segment while its una says it has nothing (proof, see <see cref="KcpLiveness.PeerRegressions"/>),
 /// or, when our sequence numbers are beyond its receive window, stays silent. Without this the client found out only
 /// through smux's 30 s keep-alive, and every connection made meanwhile hung.

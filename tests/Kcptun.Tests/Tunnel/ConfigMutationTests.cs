@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Kcptun.Tests.Tunnel;
 
 /// <summary>
-/// Seeded mutation of real config files (CLI.md 5.3's examples) run through the programs' configuration step and the
+/// Seeded mutation of real config files (docs/protocol/cli.md §5.3's examples) run through the programs' configuration step and the
 /// pure construction that follows it: whatever the bytes, the result is an exit code and a message, never an
 /// exception (issue 16: invalid UTF-8, lone surrogates and "conn": 2147483647 used to crash the client).
 /// </summary>
