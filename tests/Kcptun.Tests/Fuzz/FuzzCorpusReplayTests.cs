@@ -7,7 +7,10 @@ namespace Kcptun.Tests.Fuzz;
 /// The fuzz targets' corpora as regular tests (docs/fuzzing.md): every seed in fuzz/corpus/TARGET and every saved
 /// crash in fuzz/crashes/TARGET runs through its target in-process, under the same checks as under afl-fuzz (clean
 /// error or counted drop, time budget, allocation bound).
+/// The allocation bound counts the whole process's allocations while one input runs, so these tests run alone: a
+/// transfer test allocating in parallel would otherwise be charged to a seed.
 /// </summary>
+[Collection(FuzzReplayAlone.Name)]
 public sealed class FuzzCorpusReplayTests
 {
     public static TheoryData<string> Targets => [.. FuzzTargets.All.Select(t => t.Name)];
@@ -98,4 +101,12 @@ public sealed class FuzzCorpusReplayTests
 
         throw new DirectoryNotFoundException("Kcptun.slnx not found above " + AppContext.BaseDirectory);
     }
+}
+
+/// <summary>The fuzz replay tests' own collection, run with nothing else in parallel.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FuzzReplayAlone
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "fuzz replay (alone)";
 }
