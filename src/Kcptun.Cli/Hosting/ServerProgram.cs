@@ -79,8 +79,7 @@ public static class ServerProgram
             }
             finally
             {
-                await server.DisposeAsync().ConfigureAwait(false);
-                await sessions.WhenAllAsync().ConfigureAwait(false);
+                await StopAsync(server, sessions, log).ConfigureAwait(false);
             }
 
             await snmp.ConfigureAwait(false);
@@ -93,6 +92,30 @@ public static class ServerProgram
             {
                 await listener.DisposeAsync().ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Longest the server waits for its sessions and streams to end after SIGINT/SIGTERM before it exits anyway.</summary>
+    internal static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+
+    // Ends every session and stream; a session still blocked after the grace (a peer that vanished mid-close) is left
+    // to the process exit, with a line saying so, instead of holding the exit back.
+    private static async Task StopAsync(TunnelServer server, TaskTracker sessions, TunnelLog log)
+    {
+        var stopping = StopAllAsync();
+        try
+        {
+            await stopping.WaitAsync(ShutdownGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            log.Write($"shutdown: {server.ActiveStreams} stream(s) did not end within {ShutdownGrace.TotalSeconds:0} s; exiting anyway");
+        }
+
+        async Task StopAllAsync()
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            await sessions.WhenAllAsync().ConfigureAwait(false);
         }
     }
 

@@ -50,7 +50,23 @@ internal sealed class LossyUdpRelay : IAsyncDisposable
     private long _forwarded;
     private long _dropped;
 
-    private async Task ForwardAsync()
+    private Task ForwardAsync() => RelayAsync(_front, result =>
+    {
+        _client = result.RemoteEndPoint;
+        long index = Interlocked.Increment(ref _forwarded) - 1;
+        if (_random.NextDouble() < LossOf(index))
+        {
+            Interlocked.Increment(ref _dropped);
+            return null;
+        }
+
+        return (_back, _server);
+    });
+
+    private Task BackwardAsync() => RelayAsync(_back, _ => _client is { } client ? (_front, client) : null);
+
+    // One direction: receive on `from`, ask `route` where the datagram goes (null: dropped), send it there.
+    private async Task RelayAsync(Socket from, Func<SocketReceiveFromResult, (Socket Via, EndPoint To)?> route)
     {
         var buffer = new byte[65536];
         EndPoint any = new IPEndPoint(IPAddress.Any, 0);
@@ -61,50 +77,16 @@ internal sealed class LossyUdpRelay : IAsyncDisposable
                 SocketReceiveFromResult result;
                 try
                 {
-                    result = await _front.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+                    result = await from.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
                 }
                 catch (SocketException)
                 {
                     continue;   // an ICMP error from an earlier send (peer gone): UDP goes on
                 }
 
-                _client = result.RemoteEndPoint;
-                long index = Interlocked.Increment(ref _forwarded) - 1;
-                if (_random.NextDouble() < LossOf(index))
+                if (route(result) is { } next)
                 {
-                    Interlocked.Increment(ref _dropped);
-                    continue;
-                }
-
-                await SendAsync(_back, buffer.AsMemory(0, result.ReceivedBytes), _server);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task BackwardAsync()
-    {
-        var buffer = new byte[65536];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
-        try
-        {
-            while (true)
-            {
-                SocketReceiveFromResult result;
-                try
-                {
-                    result = await _back.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
-                }
-                catch (SocketException)
-                {
-                    continue;   // an ICMP error from an earlier send (server gone): UDP goes on
-                }
-
-                if (_client is { } client)
-                {
-                    await SendAsync(_front, buffer.AsMemory(0, result.ReceivedBytes), client);
+                    await SendAsync(next.Via, buffer.AsMemory(0, result.ReceivedBytes), next.To);
                 }
             }
         }

@@ -67,7 +67,15 @@ internal sealed class ProgramProcess : CapturedProcess
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        await Process.WaitForExitAsync().WaitAsync(timeout);
+        try
+        {
+            await Process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"no exit within {timeout.TotalSeconds:0} s; its output so far:\n{Log}", e);
+        }
+
         Process.WaitForExit(); // drain redirected output
         return Process.ExitCode;
     }
