@@ -20,6 +20,13 @@ internal static class ShutdownSignals
             return registrations;
         }
 
+        // Started in the background by a non-interactive shell (`prog &`, nohup), SIGINT arrives ignored and the
+        // runtime would leave it so; Go's signal.Notify takes it back, and so do we: SIGINT stops the program.
+        if (OperatingSystem.IsLinux())
+        {
+            _ = NativeSignal.Reset(2);
+        }
+
         registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop));
         registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop));
         registrations.Add(PosixSignalRegistration.Create(SignalUser1, context =>
@@ -35,6 +42,17 @@ internal static class ShutdownSignals
             log.Println("signal received:", context.Signal.ToString(), "shutting down");
             shutdown.Cancel();
         }
+    }
+
+    private static class NativeSignal
+    {
+        // signal(2) with SIG_DFL (0); returns the previous disposition.
+#pragma warning disable SYSLIB1054 // one call with plain integers: no marshalling, no unsafe code needed
+        [DllImport("libc", EntryPoint = "signal")]
+        private static extern nint Signal(int signal, nint handler);
+#pragma warning restore SYSLIB1054
+
+        public static nint Reset(int signal) => Signal(signal, 0);
     }
 
     private sealed class SignalRegistrations : IDisposable
