@@ -160,15 +160,25 @@ public sealed class BbrController
         get
         {
             var bandwidth = _bandwidth.Value;
+            var rtt = _minRtt == uint.MaxValue ? InitialRtt : Math.Max(_minRtt, 1);
             if (bandwidth <= 0)
             {
                 // No delivery sample yet: the initial window over the RTT (or 100 ms before any RTT sample).
-                var rtt = _minRtt == uint.MaxValue ? InitialRtt : Math.Max(_minRtt, 1);
                 return PacingGain * CongestionWindow / rtt;
             }
 
             var compensation = _queueBuilding ? 0 : Math.Min(LossRate, MaximumLossCompensation);
-            return PacingGain * bandwidth * PacingMargin / (1 - compensation);
+            var rate = PacingGain * bandwidth * PacingMargin / (1 - compensation);
+            if (!FilledPipe)
+            {
+                // Startup never paces below the initial window per RTT (Linux bbr_set_pacing_rate lowers the rate
+                // only once the pipe was found full): the first sample may be a few bytes of an idle session (a
+                // smux SYN) acknowledged late (a first flight lost to a handshake, a cold peer), 0.2 bytes/ms,
+                // and a rate of that size sent one segment per several seconds, each too slow to raise it (--tcp stall).
+                rate = Math.Max(rate, PacingGain * InitialWindowSegments * (double)_segmentSize / rtt);
+            }
+
+            return rate;
         }
     }
 
@@ -278,7 +288,11 @@ public sealed class BbrController
 
             var ackElapsed = _deliveredTime - _samplePriorTime;
             var interval = Math.Max(_sampleSendElapsed, ackElapsed);
-            var floor = _minRtt == uint.MaxValue ? 1 : Math.Max(_minRtt, 1);
+            // The floor includes this batch's own RTT samples (Linux updates min_rtt before it generates the rate
+            // sample): with only the older minimum, a round whose RTT set a new minimum (one segment sent from
+            // idle: the interval is its RTT) was discarded, and while RTTs fell (a peer warming up) every one was.
+            var minRtt = Math.Min(_minRtt, _sampleMinRtt);
+            var floor = minRtt == uint.MaxValue ? 1 : Math.Max(minRtt, 1);
             if (interval >= floor)
             {
                 bandwidthSample = (double)(_delivered - _samplePriorDelivered) / interval;
