@@ -70,6 +70,32 @@ public sealed class FakeTcpInteropTests
             NetworkNamespaces.ServerIpv4, 1_000_000, lossPercent: 5);
 
     /// <summary>
+    /// The start-up stall of issue 14: with <c>--cc bbr</c> (the default), about one fresh <c>--tcp</c> session in three
+    /// to ten sent its first datagrams and then one segment every few seconds (a first delivery sample of a few bytes
+    /// acknowledged late, pinned by BbrStartupStallTests). Several fresh client processes in turn, each echoing 2 MB in
+    /// fast2 (as the hand runs that found it), each with a deadline far above what a working session needs (under 2 s).
+    /// </summary>
+    [Fact]
+    public async Task Fresh_bbr_sessions_do_not_stall_at_start()
+    {
+        const int Sessions = 8;
+        using var net = NetworkNamespaces.Create();
+        using var echo = new NamespaceEcho(net.Server);
+        string[] common = ["--tcp", "--key", "stall", "--cc", "bbr", "--mode", "fast2", "--smuxver", "1", "--nocomp"];
+        using var server = StartServer(net, OurServer, common);
+        await server.WaitForAsync("listening on:", s_timeout);
+        for (int i = 0; i < Sessions; i++)
+        {
+            using var client = StartClient(net, OurClient, NetworkNamespaces.ServerIpv4, common);
+            await client.WaitForAsync("listening on:", s_timeout);
+            await TransferAsync(net.Client, 2_000_000, server, client, TimeSpan.FromSeconds(10));
+            await StopOursAsync(client, net.Client);
+        }
+
+        await StopOursAsync(server, net.Server);
+    }
+
+    /// <summary>
     /// The Go bug: kcp-go 5.6.64 and later (f788cbb, 20260314) keep a client datagram only when its source address is
     /// a *net.UDPAddr, and tcpraw reports a *net.TCPAddr, so the 20260314 client drops every --tcp packet the server
     /// sends. Its first stream reaches the server (server to client is what breaks), and not one byte comes back:
@@ -237,10 +263,10 @@ public sealed class FakeTcpInteropTests
         Assert.Empty(NetworkNamespaces.OurRules(ns));
     }
 
-    private static async Task TransferAsync(string clientNs, int bytes, ProgramProcess server, ProgramProcess client)
+    private static async Task TransferAsync(string clientNs, int bytes, ProgramProcess server, ProgramProcess client, TimeSpan? deadline = null)
     {
         byte[] payload = RandomNumberGenerator.GetBytes(bytes);
-        using var timeout = new CancellationTokenSource(s_timeout);
+        using var timeout = new CancellationTokenSource(deadline ?? s_timeout);
         using Socket socket = await ConnectAsync(clientNs);
         Task<(int Count, byte[] Hash)> receive = Task.Run(async () =>
         {
