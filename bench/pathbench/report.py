@@ -265,6 +265,36 @@ def interop_section(cs, svgs):
     return md + ["", "![interop](interop.svg)", ""]
 
 
+def tcp_section(cs, svgs):
+    """--tcp (fake TCP): ours vs Go 20210922, both ends the same implementation, kernel TCP BBR as the reference."""
+    keys = sorted({(k[1], k[3]) for k in cs if k[0] == "tcp"}, key=lambda x: (x[0], x[1] != "up"))
+    if not keys:
+        return []
+    impls = ["ours-tcp", "go-tcp", "tcp-bbr"]
+    md = ["## `--tcp` (fake TCP): ours vs Go 20210922, `--mode fast2 --tcp` both ends", "",
+          "Both ends the same implementation (the 20260314 Go client drops every --tcp packet, docs/fake-tcp.md); "
+          "kernel TCP BBR through the same emulator as the reference. Mbit/s of goodput, median [min-max]; wire ratio "
+          "= link bytes (IP) per goodput byte in the sending direction. Rules: firewall rules left in the two "
+          "namespaces after the run (ours must leave none; Debian's Go leaves its own, deleted by the harness).", "",
+          "| path | dir | ours --tcp | Go --tcp | TCP BBR | ours / Go | ours / TCP BBR | wire ratio ours / Go / TCP BBR "
+          "| rules left ours / Go |", "|---|---|---:|---:|---:|---:|---:|---|---|"]
+    groups, vals, whisk = [], [], []
+    for p, d in keys:
+        c = {i: cs.get(("tcp", p, i, d)) for i in impls}
+        m = {i: (c[i].med("mbps") if c[i] else None) for i in impls}
+        w = {i: (c[i].med("wire_ratio") if c[i] else None) for i in impls}
+        left = " / ".join(f1(c[i].med("fw_rules_left") if c[i] else None, 0) for i in ("ours-tcp", "go-tcp"))
+        md.append(f"| {label(p)} | {d} | " + " | ".join(with_range(c[i], "mbps") for i in impls) +
+                  f" | {f1(ratio(m['ours-tcp'], m['go-tcp']), 2)} | {f1(ratio(m['ours-tcp'], m['tcp-bbr']), 2)} | "
+                  f"{f1(w['ours-tcp'], 2)} / {f1(w['go-tcp'], 2)} / {f1(w['tcp-bbr'], 2)} | {left} |")
+        groups.append(f"{short(p)}\n{d}")
+        vals.append([m[i] for i in impls])
+        whisk.append([c[i].span("mbps") if c[i] else None for i in impls])
+    svgs["tcp-goodput.svg"] = svg.grouped_bars("--tcp goodput (median, min-max)", "Mbit/s", groups,
+                                               ["ours --tcp", "Go 20210922 --tcp", "TCP BBR"], vals, whisk)
+    return md + ["", "![--tcp goodput](tcp-goodput.svg)", ""]
+
+
 def failures(runs):
     bad = [r for r in runs if not r.get("ok")]
     if not bad:
@@ -282,7 +312,7 @@ def summary(cs):
         s = {"scenario": scen, "path": path, "impl": impl, "dir": d, "n": len(c.runs), "n_ok": len(c.ok)}
         for f in ("mbps", "other_mbps", "share", "bulk_mbps", "idle_min_us", "idle_p50_us", "p50_us", "p99_us",
                   "wire_ratio", "drop_loss", "drop_queue", "fwd_drop_loss", "fwd_drop_queue", "cpu_s_per_gib",
-                  "cpu_client_s", "cpu_server_s", "rss_client_kb", "rss_server_kb"):
+                  "cpu_client_s", "cpu_server_s", "rss_client_kb", "rss_server_kb", "fw_rules_left"):
             if c.med(f) is not None:
                 s[f] = round(c.med(f), 4)
                 if f in ("mbps", "share", "p99_us"):
@@ -309,7 +339,7 @@ def write(folder):
             "kernel TCP cross the same emulated link); loss is random, each way; bottleneck queue 100 ms, tail drop. "
             "Raw: `runs.jsonl` (every run), `summary.json` (medians).", ""]
     body = (paths_section(cs, folder, svgs) + windows_section(cs, svgs) + lul_section(cs, svgs) +
-            coex_section(cs, svgs) + interop_section(cs, svgs) + failures(runs))
+            coex_section(cs, svgs) + interop_section(cs, svgs) + tcp_section(cs, svgs) + failures(runs))
     for name, text in svgs.items():
         with open(os.path.join(folder, name), "w") as f:
             f.write(text)

@@ -89,6 +89,16 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| 9.00 | met |", next(x for x in md.splitlines() if x.startswith("| 20210922 | up |")))
         self.assertIn("| 1.25 | **not met** |", next(x for x in md.splitlines() if x.startswith("| 20210922 | down |")))
 
+    def test_tcp_ratio_is_ours_over_go_and_rules_left_are_shown(self):
+        runs = [run("tcp", "ours-tcp", "up", i, mbps=m, wire_ratio=1.1, fw_rules_left=0) for i, m in ((1, 40), (2, 60))]
+        runs += [run("tcp", "go-tcp", "up", 1, mbps=20, wire_ratio=1.3, fw_rules_left=3),
+                 run("tcp", "tcp-bbr", "up", 1, mbps=80, wire_ratio=1.02)]
+        folder, md, summ = self.build(runs)
+        row = next(x for x in md.splitlines() if x.startswith("| 100 ms, 100 Mbit/s, 1% loss | up |"))
+        self.assertIn("| 50.0 [40.0-60.0] | 20.0 | 80.0 | 2.50 | 0.62 | 1.10 / 1.30 / 1.02 | 0 / 3 |", row)
+        self.assertIn("tcp-goodput.svg", os.listdir(folder))
+        self.assertEqual(next(s for s in summ if s["impl"] == "go-tcp")["fw_rules_left"], 3)
+
     def test_every_plot_is_well_formed_svg(self):
         runs = [run("paths", i, d, 1, mbps=m, wire_ratio=1.2) for i, m in (("ours", 60), ("tcp-bbr", 70))
                 for d in ("up", "down")]
@@ -130,6 +140,19 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(impls["ours-go"].server, "/g/kcptun-server -l {listen} -t {target} --quiet")
         self.assertEqual(impls["go-ours"].server, "/o/kcptun-server -l {listen} -t {target} --quiet")
         self.assertEqual(impls["go-go"].client, "/g/kcptun-client -l {local} -r {remote} --quiet")
+
+
+    def test_tcp_scenario_is_asked_for_and_runs_both_ends_with_tcp(self):
+        pb = load_driver()
+        self.assertNotIn("tcp", {j["scenario"] for _, jobs in pb.build_plan(pb.parse(["plan", "--ours", "/o", "--go", "/g"]))
+                                 for j in jobs})
+        plan = dict(pb.build_plan(pb.parse(["plan", "--only", "tcp", "--ours", "/o", "--go", "/g"])))
+        self.assertEqual(set(plan), set(pb.TCP_PATHS))
+        impls = {j["impl"].name: j["impl"] for j in plan[P1]}
+        self.assertEqual(set(impls), {"ours-tcp", "go-tcp", "tcp-bbr"})
+        self.assertEqual(impls["ours-tcp"].client, "/o/kcptun-client -l {local} -r {remote} --mode fast2 --tcp --quiet")
+        self.assertEqual(impls["go-tcp"].server, "/g/kcptun-server -l {listen} -t {target} --mode fast2 --tcp --quiet")
+        self.assertEqual({j["dir"] for j in plan[P1]}, {"up", "down"})
 
 
 class SvgTest(unittest.TestCase):
