@@ -11,8 +11,8 @@ namespace Kcptun.Kcp.Congestion;
 /// batching needs (measured, as Linux's extra_acked), at least 4 segments.</item>
 /// <item>Phases: <see cref="BbrPhase.Startup"/> (gain 2/ln 2) until the bandwidth grows less than 25% in three
 /// rounds, <see cref="BbrPhase.Drain"/>, <see cref="BbrPhase.ProbeBandwidth"/> (gains 1.25, 0.75, 1 x 6, one
-/// minimum RTT each), and <see cref="BbrPhase.ProbeRtt"/> (4 segments for 200 ms and one round) when the minimum
-/// RTT was not renewed for 10 s.</item>
+/// minimum RTT each), and <see cref="BbrPhase.ProbeRtt"/> (half the BDP, as BBR v2, for 200 ms and one round) when
+/// the minimum RTT was not renewed for 10 s.</item>
 /// <item>Loss: isolated and random loss does not change the model (a lost segment is simply not a delivery), so
 /// up to ~15% random loss leaves the rate at the link rate. A round trip in which more than
 /// <see cref="HeavyLossRate"/> of the transmissions were retransmissions (and at least
@@ -43,6 +43,10 @@ public sealed class BbrController
     private const long BandwidthWindowRounds = 10;
     private const uint MinRttWindow = 10_000;       // ms
     private const uint ProbeRttDuration = 200;      // ms
+    // BBR v2's probe_rtt_cwnd_gain: half the BDP in flight empties the bottleneck queue as well as BBR v1's 4 segments
+    // did, but the flow keeps half its rate instead of stalling for 200 ms and a round trip, which put every other
+    // stream's data of the session behind it (latency under load, issue 11: a 100-200 ms outlier every 10 s).
+    private const double ProbeRttWindowGain = 0.5;
     private const double FullBandwidthGrowth = 1.25;
     private const int FullBandwidthRounds = 3;
     private const double LossBackoff = 0.7;
@@ -336,6 +340,9 @@ public sealed class BbrController
         _sampleMinRtt = uint.MaxValue;
     }
 
+    /// <summary>The in-flight cap during <see cref="BbrPhase.ProbeRtt"/>.</summary>
+    private long ProbeRttWindow() => Math.Max(MinimumWindowSegments * (long)_segmentSize, TargetInflight(ProbeRttWindowGain));
+
     /// <summary>Bytes in flight that fill <paramref name="gain"/> x the estimated BDP (the initial window before any estimate).</summary>
     private long TargetInflight(double gain)
     {
@@ -463,8 +470,7 @@ public sealed class BbrController
             return;
         }
 
-        var minimum = MinimumWindowSegments * (long)_segmentSize;
-        if (_probeRttDone == 0 && inflight <= minimum)
+        if (_probeRttDone == 0 && inflight <= ProbeRttWindow())
         {
             _probeRttDone = now + ProbeRttDuration;
             if (_probeRttDone == 0)
@@ -552,7 +558,7 @@ public sealed class BbrController
         var window = CongestionWindow;
         if (Phase == BbrPhase.ProbeRtt)
         {
-            window = minimum;
+            window = ProbeRttWindow();
         }
         else
         {
