@@ -48,6 +48,7 @@ public sealed class BbrController
     private const double LossBackoff = 0.7;
     private const int AggregationWindowRounds = 5;
     private const uint AggregationCapMs = 100;      // extra_acked never exceeds 100 ms of bandwidth
+    private const uint LateDeliveryMinimum = 40;    // ms; a delivery this much (or half a min RTT) older than the newest is late
 
     private static ReadOnlySpan<double> CycleGains => [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 
@@ -58,11 +59,16 @@ public sealed class BbrController
     private long _delivered;
     private uint _deliveredTime;
     private uint _firstSentTime;
+    private long _sent;                 // bytes transmitted, retransmissions included
+    private long _firstSent;            // _sent after the segment that opened the current sending interval
     private long _appLimitedUntil;      // app-limited while _delivered is below this (0: not app-limited)
     private bool _sampleTaken;          // a segment was delivered since the last OnAckProcessed
     private long _samplePriorDelivered;
     private uint _samplePriorTime;
     private uint _sampleSendElapsed;
+    private long _sampleSendBytes;
+    private uint _newestDeliveredSent;  // latest send time of a delivered segment (0: none yet)
+    private bool _probeRttInRound;      // the current round trip ran (partly) in ProbeRtt
     private bool _sampleAppLimited;
     private long _sampleAcked;
     private uint _sampleMinRtt = uint.MaxValue;
@@ -131,6 +137,9 @@ public sealed class BbrController
     /// <summary>True once startup found the bottleneck full.</summary>
     public bool FilledPipe { get; private set; }
 
+    /// <summary>Bytes transmitted so far, retransmissions included.</summary>
+    public long Sent => _sent;
+
     /// <summary>Bytes delivered (acknowledged) so far.</summary>
     public long Delivered => _delivered;
 
@@ -185,10 +194,12 @@ public sealed class BbrController
     /// inflight_hi round after round (a 100 Mbit/s upload stuck near 4.5 Mbit/s in tunbench).</param>
     internal DeliverySnapshot OnSent(uint now, int bytes, long inflight, bool retransmission)
     {
+        _sent += bytes;
         if (inflight == 0)
         {
             // Nothing in flight: a new sending interval starts now (so idle time is not counted as slow delivery).
             _firstSentTime = now;
+            _firstSent = _sent - bytes;
             _deliveredTime = now;
         }
 
@@ -203,6 +214,8 @@ public sealed class BbrController
             Delivered = _delivered,
             DeliveredTime = _deliveredTime,
             FirstSentTime = _firstSentTime,
+            Sent = _sent,
+            FirstSent = _firstSent,
             AppLimited = _appLimitedUntil != 0,
         };
     }
@@ -228,6 +241,23 @@ public sealed class BbrController
             _roundRetransmissions--;
         }
 
+        var late = _newestDeliveredSent != 0 && _minRtt != uint.MaxValue
+            && (int)(_newestDeliveredSent - sentAt) > (int)Math.Max(_minRtt / 2, LateDeliveryMinimum);
+        if (_newestDeliveredSent == 0 || (int)(sentAt - _newestDeliveredSent) > 0)
+        {
+            _newestDeliveredSent = sentAt == 0 ? 1 : sentAt;
+        }
+
+        if (late)
+        {
+            // Sent well before segments already delivered: its ACK was lost and una covers it only now, once the
+            // hole below it is repaired (a lost datagram of a Go or kcptun receiver's ACK batch is up to 56 such
+            // segments). It arrived long ago, so counting it now would inflate the sample that takes it in (+6% at
+            // 100 Mbit/s / 100 ms per lost ACK datagram), and the 10-round max filter keeps such overestimates:
+            // at 1% loss each way the estimate sat ~8% above the link, with a standing queue and queue drops.
+            return;
+        }
+
         _delivered += bytes;
         _deliveredTime = now;
         _sampleAcked += bytes;
@@ -244,7 +274,9 @@ public sealed class BbrController
             _samplePriorTime = snapshot.DeliveredTime;
             _sampleAppLimited = snapshot.AppLimited;
             _sampleSendElapsed = sentAt - snapshot.FirstSentTime;
+            _sampleSendBytes = snapshot.Sent - snapshot.FirstSent;
             _firstSentTime = sentAt;
+            _firstSent = snapshot.Sent;
         }
     }
 
@@ -282,6 +314,15 @@ public sealed class BbrController
             if (interval >= floor)
             {
                 bandwidthSample = (double)(_delivered - _samplePriorDelivered) / interval;
+                if (_sampleSendElapsed * 2 >= floor)
+                {
+                    // Nothing is delivered faster than it was sent. The delivered count also takes in segments whose
+                    // ACK was lost and that una (or a needless resend's ACK) acknowledges only now, a hole later:
+                    // such bursts read as 5-10% over the link rate at 1% ACK loss, and the 10-round max filter then
+                    // kept the pacing above the link, a standing queue up to the cwnd cap and RTO storms.
+                    bandwidthSample = Math.Min(bandwidthSample, (double)_sampleSendBytes / _sampleSendElapsed);
+                }
+
                 sampleValid = true;
             }
         }
@@ -337,7 +378,11 @@ public sealed class BbrController
     /// <summary>Judges the round trip that just ended for a loss burst, and lets an inflight_hi bound grow back.</summary>
     private void EndRound()
     {
-        var heavy = _roundRetransmissions >= HeavyLossMinimumSegments
+        // Not in a round that ran in ProbeRtt: 4 segments in flight leave room for little but the resends of the holes
+        // that were open when it began, so any random loss read as a burst and inflight_hi cut the rate to a crawl
+        // it took seconds to climb back from (seen at 1% loss on 100 ms / 100 Mbit/s after every ProbeRtt).
+        var heavy = !_probeRttInRound
+            && _roundRetransmissions >= HeavyLossMinimumSegments
             && _roundRetransmissions > HeavyLossRate * _roundTransmissions;
         if (heavy)
         {
@@ -367,6 +412,7 @@ public sealed class BbrController
 
         _roundTransmissions = 0;
         _roundRetransmissions = 0;
+        _probeRttInRound = Phase == BbrPhase.ProbeRtt;
     }
 
     private void CheckFullBandwidth()
@@ -449,6 +495,7 @@ public sealed class BbrController
             return;
         }
 
+        _probeRttInRound = true;
         var minimum = MinimumWindowSegments * (long)_segmentSize;
         if (_probeRttDone == 0 && inflight <= minimum)
         {
