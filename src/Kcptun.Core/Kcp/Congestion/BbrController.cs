@@ -48,7 +48,6 @@ public sealed class BbrController
     private const double LossBackoff = 0.7;
     private const int AggregationWindowRounds = 5;
     private const uint AggregationCapMs = 100;      // extra_acked never exceeds 100 ms of bandwidth
-    private const uint LateDeliveryMinimum = 40;    // ms; a delivery this much (or half a min RTT) older than the newest is late
 
     private static ReadOnlySpan<double> CycleGains => [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 
@@ -60,14 +59,11 @@ public sealed class BbrController
     private uint _deliveredTime;
     private uint _firstSentTime;
     private long _sent;                 // bytes transmitted, retransmissions included
-    private long _firstSent;            // _sent after the segment that opened the current sending interval
     private long _appLimitedUntil;      // app-limited while _delivered is below this (0: not app-limited)
     private bool _sampleTaken;          // a segment was delivered since the last OnAckProcessed
     private long _samplePriorDelivered;
     private uint _samplePriorTime;
     private uint _sampleSendElapsed;
-    private long _sampleSendBytes;
-    private uint _newestDeliveredSent;  // latest send time of a delivered segment (0: none yet)
     private bool _probeRttInRound;      // the current round trip ran (partly) in ProbeRtt
     private bool _sampleAppLimited;
     private long _sampleAcked;
@@ -199,7 +195,6 @@ public sealed class BbrController
         {
             // Nothing in flight: a new sending interval starts now (so idle time is not counted as slow delivery).
             _firstSentTime = now;
-            _firstSent = _sent - bytes;
             _deliveredTime = now;
         }
 
@@ -215,7 +210,6 @@ public sealed class BbrController
             DeliveredTime = _deliveredTime,
             FirstSentTime = _firstSentTime,
             Sent = _sent,
-            FirstSent = _firstSent,
             AppLimited = _appLimitedUntil != 0,
         };
     }
@@ -241,23 +235,6 @@ public sealed class BbrController
             _roundRetransmissions--;
         }
 
-        var late = _newestDeliveredSent != 0 && _minRtt != uint.MaxValue
-            && (int)(_newestDeliveredSent - sentAt) > (int)Math.Max(_minRtt / 2, LateDeliveryMinimum);
-        if (_newestDeliveredSent == 0 || (int)(sentAt - _newestDeliveredSent) > 0)
-        {
-            _newestDeliveredSent = sentAt == 0 ? 1 : sentAt;
-        }
-
-        if (late)
-        {
-            // Sent well before segments already delivered: its ACK was lost and una covers it only now, once the
-            // hole below it is repaired (a lost datagram of a Go or kcptun receiver's ACK batch is up to 56 such
-            // segments). It arrived long ago, so counting it now would inflate the sample that takes it in (+6% at
-            // 100 Mbit/s / 100 ms per lost ACK datagram), and the 10-round max filter keeps such overestimates:
-            // at 1% loss each way the estimate sat ~8% above the link, with a standing queue and queue drops.
-            return;
-        }
-
         _delivered += bytes;
         _deliveredTime = now;
         _sampleAcked += bytes;
@@ -274,9 +251,7 @@ public sealed class BbrController
             _samplePriorTime = snapshot.DeliveredTime;
             _sampleAppLimited = snapshot.AppLimited;
             _sampleSendElapsed = sentAt - snapshot.FirstSentTime;
-            _sampleSendBytes = snapshot.Sent - snapshot.FirstSent;
             _firstSentTime = sentAt;
-            _firstSent = snapshot.Sent;
         }
     }
 
@@ -314,15 +289,6 @@ public sealed class BbrController
             if (interval >= floor)
             {
                 bandwidthSample = (double)(_delivered - _samplePriorDelivered) / interval;
-                if (_sampleSendElapsed * 2 >= floor)
-                {
-                    // Nothing is delivered faster than it was sent. The delivered count also takes in segments whose
-                    // ACK was lost and that una (or a needless resend's ACK) acknowledges only now, a hole later:
-                    // such bursts read as 5-10% over the link rate at 1% ACK loss, and the 10-round max filter then
-                    // kept the pacing above the link, a standing queue up to the cwnd cap and RTO storms.
-                    bandwidthSample = Math.Min(bandwidthSample, (double)_sampleSendBytes / _sampleSendElapsed);
-                }
-
                 sampleValid = true;
             }
         }

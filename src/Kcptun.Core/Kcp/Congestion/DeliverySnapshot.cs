@@ -19,9 +19,6 @@ internal struct DeliverySnapshot
     /// <summary>Bytes transmitted on the connection (retransmissions included) up to and including this transmission.</summary>
     public long Sent;
 
-    /// <summary>Bytes transmitted up to and including the segment that opened the current sending interval.</summary>
-    public long FirstSent;
-
     /// <summary>The segment was sent while the application, not the path, limited the rate.</summary>
     public bool AppLimited;
 }
