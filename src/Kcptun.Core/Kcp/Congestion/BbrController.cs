@@ -62,11 +62,13 @@ public sealed class BbrController
     private long _delivered;
     private uint _deliveredTime;
     private uint _firstSentTime;
+    private long _sent;                 // bytes transmitted, retransmissions included
     private long _appLimitedUntil;      // app-limited while _delivered is below this (0: not app-limited)
     private bool _sampleTaken;          // a segment was delivered since the last OnAckProcessed
     private long _samplePriorDelivered;
     private uint _samplePriorTime;
     private uint _sampleSendElapsed;
+    private bool _probeRttInRound;      // the current round trip ran (partly) in ProbeRtt
     private bool _sampleAppLimited;
     private long _sampleAcked;
     private uint _sampleMinRtt = uint.MaxValue;
@@ -135,6 +137,9 @@ public sealed class BbrController
     /// <summary>True once startup found the bottleneck full.</summary>
     public bool FilledPipe { get; private set; }
 
+    /// <summary>Bytes transmitted so far, retransmissions included.</summary>
+    public long Sent => _sent;
+
     /// <summary>Bytes delivered (acknowledged) so far.</summary>
     public long Delivered => _delivered;
 
@@ -199,6 +204,7 @@ public sealed class BbrController
     /// inflight_hi round after round (a 100 Mbit/s upload stuck near 4.5 Mbit/s in tunbench).</param>
     internal DeliverySnapshot OnSent(uint now, int bytes, long inflight, bool retransmission)
     {
+        _sent += bytes;
         if (inflight == 0)
         {
             // Nothing in flight: a new sending interval starts now (so idle time is not counted as slow delivery).
@@ -217,6 +223,7 @@ public sealed class BbrController
             Delivered = _delivered,
             DeliveredTime = _deliveredTime,
             FirstSentTime = _firstSentTime,
+            Sent = _sent,
             AppLimited = _appLimitedUntil != 0,
         };
     }
@@ -358,7 +365,11 @@ public sealed class BbrController
     /// <summary>Judges the round trip that just ended for a loss burst, and lets an inflight_hi bound grow back.</summary>
     private void EndRound()
     {
-        var heavy = _roundRetransmissions >= HeavyLossMinimumSegments
+        // Not in a round that ran in ProbeRtt: 4 segments in flight leave room for little but the resends of the holes
+        // that were open when it began, so any random loss read as a burst and inflight_hi cut the rate to a crawl
+        // it took seconds to climb back from (seen at 1% loss on 100 ms / 100 Mbit/s after every ProbeRtt).
+        var heavy = !_probeRttInRound
+            && _roundRetransmissions >= HeavyLossMinimumSegments
             && _roundRetransmissions > HeavyLossRate * _roundTransmissions;
         if (heavy)
         {
@@ -388,6 +399,7 @@ public sealed class BbrController
 
         _roundTransmissions = 0;
         _roundRetransmissions = 0;
+        _probeRttInRound = Phase == BbrPhase.ProbeRtt;
     }
 
     private void CheckFullBandwidth()
@@ -470,6 +482,7 @@ public sealed class BbrController
             return;
         }
 
+        _probeRttInRound = true;
         if (_probeRttDone == 0 && inflight <= ProbeRttWindow())
         {
             _probeRttDone = now + ProbeRttDuration;

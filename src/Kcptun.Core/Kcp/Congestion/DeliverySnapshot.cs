@@ -16,6 +16,9 @@ internal struct DeliverySnapshot
     /// <summary>Send time of the segment that opened the current sending interval (ms).</summary>
     public uint FirstSentTime;
 
+    /// <summary>Bytes transmitted on the connection (retransmissions included) up to and including this transmission.</summary>
+    public long Sent;
+
     /// <summary>The segment was sent while the application, not the path, limited the rate.</summary>
     public bool AppLimited;
 }

@@ -105,7 +105,7 @@ public class BbrControllerTests(ITestOutputHelper output)
         Assert.InRange(link.Controller(0).MinRtt, 100u, 103u);
 
         link.Delay = 25; // shorter path: the min filter takes it as soon as the queue drains (the 0.75 phase)
-        link.RunFor(3000);
+        link.RunFor(4000);
         Assert.InRange(link.Controller(0).MinRtt, 50u, 60u); // from 100: within 10 ms of the new path's
 
         link.Delay = 75; // longer path: found again within one min-RTT window (10 s) by probing RTT
