@@ -1,5 +1,6 @@
 using Kcptun.Crypto;
 using Kcptun.Smux;
+using Kcptun.Threading;
 
 namespace Kcptun.Tunnel;
 
@@ -12,7 +13,12 @@ namespace Kcptun.Tunnel;
 /// </summary>
 public sealed class TunnelServer : IAsyncDisposable
 {
-    /// <summary>How long a new session may stay silent before its first frame: smux's keep-alive timeout.</summary>
+    /// <summary>
+    /// How long a new session may stay silent before its first frame: smux's keep-alive timeout. A half-open session
+    /// (a client, or a flood, that opened a KCP conversation and sent no smux frame) is closed after it, and its slot
+    /// under <see cref="Kcptun.Transport.KcpListener.MaxSessions"/> freed; one that goes silent later is closed by the
+    /// smux keep-alive timeout (also 30 s).
+    /// </summary>
     public static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -51,6 +57,9 @@ public sealed class TunnelServer : IAsyncDisposable
         _trim = TimeProvider.System.CreateTimer(static _ => MemoryTrim.Check(Volatile.Read(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>The first-frame timeout in force (tests shorten it; programs keep <see cref="FirstFrameTimeout"/>).</summary>
+    internal TimeSpan FirstFrameLimit { get; init; } = FirstFrameTimeout;
+
     /// <summary>The per-session stream limit in force (tests lower it; programs keep <see cref="MaxStreamsPerSession"/>).</summary>
     internal int StreamsPerSession { get; init; } = MaxStreamsPerSession;
 
@@ -71,7 +80,7 @@ public sealed class TunnelServer : IAsyncDisposable
         try
         {
             using var firstFrame = CancellationTokenSource.CreateLinkedTokenSource(token);
-            firstFrame.CancelAfter(FirstFrameTimeout);
+            firstFrame.CancelAfter(FirstFrameLimit);
             sniffed = await SessionSniffer.DetectAsync(connection, _settings.NoCompression, _settings.SmuxVersion, _compress, firstFrame.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException)
@@ -79,7 +88,7 @@ public sealed class TunnelServer : IAsyncDisposable
             if (!token.IsCancellationRequested)
             {
                 _log.Write(e is OperationCanceledException
-                    ? $"session from {remoteAddress} closed: nothing arrived for {FirstFrameTimeout.TotalSeconds:0} s"
+                    ? $"session from {remoteAddress} closed: nothing arrived for {FirstFrameLimit.TotalSeconds:0.###} s"
                     : $"session from {remoteAddress} refused: {e.Message}");
             }
 
@@ -92,7 +101,7 @@ public sealed class TunnelServer : IAsyncDisposable
             : "";
         _log.Write($"smux version: {sniffed.SmuxVersion} on connection: {localAddress} -> {remoteAddress}{detected}");
         var session = new SmuxSession(sniffed.Stream, _settings.Smux with { Version = sniffed.SmuxVersion }, isClient: false);
-        var limit = new StreamLimit(StreamsPerSession);
+        var limit = new AdmissionLimit(StreamsPerSession);
         await using (session.ConfigureAwait(false))
         {
             while (true)
@@ -137,7 +146,7 @@ public sealed class TunnelServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task ServeLimitedAsync(SmuxStream stream, string remoteAddress, StreamLimit limit, CancellationToken cancellationToken)
+    private async Task ServeLimitedAsync(SmuxStream stream, string remoteAddress, AdmissionLimit limit, CancellationToken cancellationToken)
     {
         try
         {
@@ -149,7 +158,7 @@ public sealed class TunnelServer : IAsyncDisposable
         }
     }
 
-    private async Task RefuseAsync(SmuxStream stream, string remoteAddress, StreamLimit limit)
+    private async Task RefuseAsync(SmuxStream stream, string remoteAddress, AdmissionLimit limit)
     {
         Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.RefusedStreams);
         var refused = limit.NoteRefused(Environment.TickCount64);
