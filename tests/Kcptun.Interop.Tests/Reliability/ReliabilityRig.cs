@@ -45,14 +45,18 @@ internal sealed class ReliabilityRig : IAsyncDisposable
     public static IEnumerable<string> AvailableServers() =>
         new[] { "ours" }.Concat(GoPeers.All.Where(p => p.Available).Select(p => p.Name));
 
-    public static async Task<ReliabilityRig> StartAsync(string server, string target, bool relay, CancellationToken ct, params string[] clientExtra)
+    public static Task<ReliabilityRig> StartAsync(string server, string target, bool relay, CancellationToken ct, params string[] clientExtra) =>
+        StartAsync(server, target, relay ? p => new PausableUdpRelay(p) : null, ct, clientExtra);
+
+    /// <summary>As above, the client's datagrams through the relay <paramref name="relay"/> makes for the server's port.</summary>
+    public static async Task<ReliabilityRig> StartAsync(string server, string target, Func<int, PausableUdpRelay>? relay, CancellationToken ct, params string[] clientExtra)
     {
         var rig = new ReliabilityRig();
         var port = LoopbackPorts.Free(SocketType.Dgram);
         rig._server = await ServerUnderTest.StartAsync(server, ["-t", target, "-l", $"127.0.0.1:{port}", .. Common], ct);
-        if (relay)
+        if (relay is not null)
         {
-            rig.Relay = new PausableUdpRelay(port);
+            rig.Relay = relay(port);
             port = rig.Relay.Port;
         }
 
