@@ -38,6 +38,7 @@ public sealed class TunnelServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _trim;
     private int _disposed;
+    private int _sessions;
     private readonly Func<Stream, Stream> _compress;
 
     /// <summary>Creates the server; nothing runs until <see cref="ServeConnectionAsync"/> is called.</summary>
@@ -54,7 +55,7 @@ public sealed class TunnelServer : IAsyncDisposable
         _compress = compress;
         _target = new TargetDialer(settings.Target);
         _pads = settings.Pads;
-        _trim = TimeProvider.System.CreateTimer(static _ => MemoryTrim.Check(Volatile.Read(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _trim = TimeProvider.System.CreateTimer(static s => MemoryTrim.Check(((TunnelServer)s!).Load), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     /// <summary>The first-frame timeout in force (tests shorten it; programs keep <see cref="FirstFrameTimeout"/>).</summary>
@@ -62,6 +63,13 @@ public sealed class TunnelServer : IAsyncDisposable
 
     /// <summary>The per-session stream limit in force (tests lower it; programs keep <see cref="MaxStreamsPerSession"/>).</summary>
     internal int StreamsPerSession { get; init; } = MaxStreamsPerSession;
+
+    /// <summary>Sessions being served right now.</summary>
+    public int ActiveSessions => Volatile.Read(ref _sessions);
+
+    // What MemoryTrim watches on the server: streams and sessions open. A flood of sessions that carry no stream
+    // (half-open) holds ~0.5 MiB each until reaped; their end must give the heap back as a burst of streams does.
+    private long Load => Volatile.Read(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams) + Volatile.Read(ref _sessions);
 
     /// <summary>Streams being served right now (across all sessions).</summary>
     public int ActiveStreams => _work.Count;
@@ -73,6 +81,20 @@ public sealed class TunnelServer : IAsyncDisposable
     public async Task ServeConnectionAsync(Stream connection, string localAddress, string remoteAddress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        Interlocked.Increment(ref _sessions);
+        MemoryTrim.NoteOpen(Load);
+        try
+        {
+            await ServeSessionAsync(connection, localAddress, remoteAddress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _sessions);
+        }
+    }
+
+    private async Task ServeSessionAsync(Stream connection, string localAddress, string remoteAddress, CancellationToken cancellationToken)
+    {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         var token = linked.Token;
         _log.Println("remote address:", remoteAddress);
@@ -191,7 +213,8 @@ public sealed class TunnelServer : IAsyncDisposable
 
         var streamText = $"{remoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {streamText} out: {_settings.Target}");
-        MemoryTrim.NoteOpen(Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams));
+        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
+        MemoryTrim.NoteOpen(Load);
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this stream even while no direction reads it (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);

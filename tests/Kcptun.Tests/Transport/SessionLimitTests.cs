@@ -131,6 +131,6 @@ public sealed class SessionLimitTests
         Assert.True(client.TrySend([1]));
         _network.Settle();
         Assert.Equal(1, listener.SessionCount);
-        Assert.Equal(2048, KcpListener.MaxSessions);
+        Assert.Equal(1024, KcpListener.MaxSessions);
     }
 }

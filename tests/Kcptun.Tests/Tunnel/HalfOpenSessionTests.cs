@@ -23,6 +23,7 @@ public class HalfOpenSessionTests
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
         Assert.Equal(0, await pair.Left.ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("session from half-open closed: nothing arrived for 0.3 s", Text(text), StringComparison.Ordinal);
+        Assert.Equal(0, server.ActiveSessions);
     }
 
     [Fact]
@@ -40,6 +41,7 @@ public class HalfOpenSessionTests
         // smux v1 SYN for stream 1 (version, command 0, length 0, stream id), then nothing at all: no NOP keep-alives.
         await pair.Left.WriteAsync(new byte[] { 1, 0, 0, 0, 1, 0, 0, 0 });
         await WaitUntilAsync(() => server.ActiveStreams == 1);
+        Assert.Equal(1, server.ActiveSessions);
         await serving.WaitAsync(TimeSpan.FromSeconds(10));
         await WaitUntilAsync(() => server.ActiveStreams == 0);
         Assert.Contains("keepalive timeout", Text(text), StringComparison.Ordinal);
