@@ -7,6 +7,7 @@ namespace Kcptun.Interop.Tests.Reliability;
 /// Issue 16: 10% loss each way (a relay in front of the server) is a bad path, not a dead peer: a 10 s transfer
 /// completes on the client's one session, against our server and both Go generations, with no spurious reconnect.
 /// </summary>
+[Collection(TimedRecovery.Name)]
 public sealed class LossyPathTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Servers => new(ReliabilityRig.AvailableServers());

@@ -9,6 +9,7 @@ namespace Kcptun.Interop.Tests.Reliability;
 /// completes on the client's one session, against our server and both Go generations. Then the relay drops
 /// everything: how long the client takes to call the session dead there (its limit is max(3 s, 10 RTO)).
 /// </summary>
+[Collection(TimedRecovery.Name)]
 public sealed class SlowPathTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Servers => new(ReliabilityRig.AvailableServers());
