@@ -46,8 +46,9 @@ async def echo(reader, writer):
 
 
 class TunnelPair:
-    def __init__(self, server_bin, client_bin, extra, log_dir=None):
+    def __init__(self, server_bin, client_bin, extra, log_dir=None, server_extra=()):
         self.server_bin, self.client_bin, self.extra = server_bin, client_bin, list(extra)
+        self.server_extra = list(server_extra)
         self.log_dir = log_dir
         self.server = self.client = self.target = None
 
@@ -55,9 +56,10 @@ class TunnelPair:
         self.target = await asyncio.start_server(echo, "127.0.0.1", 0, backlog=4096)
         tport = self.target.sockets[0].getsockname()[1]
         kport, self.local_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+        self.kcp_port = kport
         common = ["--key", "reliability", "--crypt", "aes", "--mode", "fast"] + self.extra
         out = lambda name: open(os.path.join(self.log_dir, name), "w") if self.log_dir else subprocess.DEVNULL
-        self.server = subprocess.Popen([self.server_bin, "-l", f"127.0.0.1:{kport}", "-t", f"127.0.0.1:{tport}", "--quiet"] + common,
+        self.server = subprocess.Popen([self.server_bin, "-l", f"127.0.0.1:{kport}", "-t", f"127.0.0.1:{tport}", "--quiet"] + common + self.server_extra,
                                        stdout=out("server.log"), stderr=subprocess.STDOUT)
         self.client = subprocess.Popen([self.client_bin, "-l", f"127.0.0.1:{self.local_port}", "-r", f"127.0.0.1:{kport}", "--quiet"] + common,
                                        stdout=out("client.log"), stderr=subprocess.STDOUT)

@@ -7,7 +7,7 @@ namespace Kcptun.Cli.Hosting;
 
 /// <summary>
 /// The <c>/metrics</c> page: the process-wide SNMP counters (monotonic ones as counters named <c>kcptun_*_total</c>,
-/// CurrEstab and MaxConn as gauges), open sessions and streams, the configured FEC geometry and rate limit, and per
+/// CurrEstab and MaxConn as gauges), open sessions and streams, streams and sessions the server refused, the configured FEC geometry and rate limit, and per
 /// open KCP session its RTT, windows, queue and byte counters, labelled by conversation and addresses. Nothing here
 /// is derived from the key.
 /// </summary>
@@ -58,6 +58,8 @@ internal static class MetricsReport
         var open = sessions.Open();
         writer.Family("kcptun_sessions_open", "gauge", "KCP sessions this program has open.").Sample("kcptun_sessions_open", open.Length);
         writer.Family("kcptun_streams_open", "gauge", "Tunnelled smux streams open.").Sample("kcptun_streams_open", Volatile.Read(ref gauges.OpenStreams));
+        writer.Family("kcptun_refused_streams_total", "counter", "Streams the server refused: their session already had the most streams it may have open.").Sample("kcptun_refused_streams_total", Interlocked.Read(ref gauges.RefusedStreams));
+        writer.Family("kcptun_refused_sessions_total", "counter", "Datagrams opening a new KCP session that the server dropped: the session limit reached or the accept backlog full (a client's retries count each).").Sample("kcptun_refused_sessions_total", Interlocked.Read(ref gauges.RefusedSessions));
         writer.Family("kcptun_fec_data_shards", "gauge", "Configured FEC data shards (0: FEC off).").Sample("kcptun_fec_data_shards", KcpSessionOptions.IsFecEnabled(options.DataShards, options.ParityShards) ? options.DataShards : 0);
         writer.Family("kcptun_fec_parity_shards", "gauge", "Configured FEC parity shards (0: FEC off).").Sample("kcptun_fec_parity_shards", KcpSessionOptions.IsFecEnabled(options.DataShards, options.ParityShards) ? options.ParityShards : 0);
         writer.Family("kcptun_rate_limit_bytes_per_second", "gauge", "Configured send rate limit per session in bytes per second (0: unlimited).").Sample("kcptun_rate_limit_bytes_per_second", Math.Max(0, options.RateLimit));

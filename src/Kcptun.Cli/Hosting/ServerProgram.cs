@@ -35,6 +35,8 @@ public static class ServerProgram
         var transport = TransportSettings.From(options, ProgramHost.DeriveKey(options, log), log);
         var listen = RuntimeBinding.Listen(options);
         var listeners = new List<KcpListener>();
+        // One session limit for the whole server: a port range or --tcp must not multiply it.
+        var sessionLimit = KcpListener.NewSessionLimit();
         try
         {
             for (var port = listen.MinPort; port <= listen.MaxPort; port++)
@@ -45,11 +47,11 @@ public static class ServerProgram
                     if (options.Tcp)
                     {
                         // Go's server listens for fake TCP first, then for UDP on the same address (docs/protocol/programs.md §10.10).
-                        listeners.Add(KcpListener.Start(endPoint, transport with { FakeTcp = true }));
+                        listeners.Add(KcpListener.Start(endPoint, transport with { FakeTcp = true }, sessionLimit));
                         log.Write($"Listening on: {EndpointResolver.Format(listeners[^1].LocalEndPoint)}/tcp");
                     }
 
-                    listeners.Add(KcpListener.Start(endPoint, transport));
+                    listeners.Add(KcpListener.Start(endPoint, transport, sessionLimit));
                 }
                 catch (FakeTcpException e)
                 {

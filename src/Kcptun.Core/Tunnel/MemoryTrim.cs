@@ -3,9 +3,10 @@ namespace Kcptun.Tunnel;
 /// <summary>
 /// Gives memory back to the system after a burst of streams ended (issue 16: after 2,000 concurrent streams the heap
 /// stayed at its peak; with no allocation afterwards no GC ran to return it). Process-wide: the programs note every
-/// stream opened and call <see cref="Check"/> about once a second; when at least <see cref="BurstSize"/> streams were
-/// open at once since the last trim and three quarters of them have closed, one blocking, compacting, aggressive
-/// collection decommits the free heap (tens of ms, once per burst).
+/// stream opened (the server: streams plus sessions, so the end of a session flood counts too) and call
+/// <see cref="Check"/> about once a second; when at least <see cref="BurstSize"/> were open at once since the last
+/// trim and three quarters of them have closed, one blocking, compacting, aggressive collection decommits the free
+/// heap (tens of ms, once per burst).
 /// </summary>
 internal static class MemoryTrim
 {

@@ -1,5 +1,6 @@
 using Kcptun.Crypto;
 using Kcptun.Smux;
+using Kcptun.Threading;
 
 namespace Kcptun.Tunnel;
 
@@ -12,7 +13,12 @@ namespace Kcptun.Tunnel;
 /// </summary>
 public sealed class TunnelServer : IAsyncDisposable
 {
-    /// <summary>How long a new session may stay silent before its first frame: smux's keep-alive timeout.</summary>
+    /// <summary>
+    /// How long a new session may stay silent before its first frame: smux's keep-alive timeout. A half-open session
+    /// (a client, or a flood, that opened a KCP conversation and sent no smux frame) is closed after it, and its slot
+    /// under <see cref="Kcptun.Transport.KcpListener.MaxSessions"/> freed; one that goes silent later is closed by the
+    /// smux keep-alive timeout (also 30 s).
+    /// </summary>
     public static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -32,6 +38,7 @@ public sealed class TunnelServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _trim;
     private int _disposed;
+    private int _sessions;
     private readonly Func<Stream, Stream> _compress;
 
     /// <summary>Creates the server; nothing runs until <see cref="ServeConnectionAsync"/> is called.</summary>
@@ -48,11 +55,21 @@ public sealed class TunnelServer : IAsyncDisposable
         _compress = compress;
         _target = new TargetDialer(settings.Target);
         _pads = settings.Pads;
-        _trim = TimeProvider.System.CreateTimer(static _ => MemoryTrim.Check(Volatile.Read(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _trim = TimeProvider.System.CreateTimer(static s => MemoryTrim.Check(((TunnelServer)s!).Load), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>The first-frame timeout in force (tests shorten it; programs keep <see cref="FirstFrameTimeout"/>).</summary>
+    internal TimeSpan FirstFrameLimit { get; init; } = FirstFrameTimeout;
 
     /// <summary>The per-session stream limit in force (tests lower it; programs keep <see cref="MaxStreamsPerSession"/>).</summary>
     internal int StreamsPerSession { get; init; } = MaxStreamsPerSession;
+
+    /// <summary>Sessions being served right now.</summary>
+    public int ActiveSessions => Volatile.Read(ref _sessions);
+
+    // What MemoryTrim watches on the server: streams and sessions open. A flood of sessions that carry no stream
+    // (half-open) holds ~0.5 MiB each until reaped; their end must give the heap back as a burst of streams does.
+    private long Load => Volatile.Read(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams) + Volatile.Read(ref _sessions);
 
     /// <summary>Streams being served right now (across all sessions).</summary>
     public int ActiveStreams => _work.Count;
@@ -64,6 +81,20 @@ public sealed class TunnelServer : IAsyncDisposable
     public async Task ServeConnectionAsync(Stream connection, string localAddress, string remoteAddress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        Interlocked.Increment(ref _sessions);
+        MemoryTrim.NoteOpen(Load);
+        try
+        {
+            await ServeSessionAsync(connection, localAddress, remoteAddress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _sessions);
+        }
+    }
+
+    private async Task ServeSessionAsync(Stream connection, string localAddress, string remoteAddress, CancellationToken cancellationToken)
+    {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         var token = linked.Token;
         _log.Println("remote address:", remoteAddress);
@@ -71,7 +102,7 @@ public sealed class TunnelServer : IAsyncDisposable
         try
         {
             using var firstFrame = CancellationTokenSource.CreateLinkedTokenSource(token);
-            firstFrame.CancelAfter(FirstFrameTimeout);
+            firstFrame.CancelAfter(FirstFrameLimit);
             sniffed = await SessionSniffer.DetectAsync(connection, _settings.NoCompression, _settings.SmuxVersion, _compress, firstFrame.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException)
@@ -79,7 +110,7 @@ public sealed class TunnelServer : IAsyncDisposable
             if (!token.IsCancellationRequested)
             {
                 _log.Write(e is OperationCanceledException
-                    ? $"session from {remoteAddress} closed: nothing arrived for {FirstFrameTimeout.TotalSeconds:0} s"
+                    ? $"session from {remoteAddress} closed: nothing arrived for {FirstFrameLimit.TotalSeconds:0.###} s"
                     : $"session from {remoteAddress} refused: {e.Message}");
             }
 
@@ -92,7 +123,7 @@ public sealed class TunnelServer : IAsyncDisposable
             : "";
         _log.Write($"smux version: {sniffed.SmuxVersion} on connection: {localAddress} -> {remoteAddress}{detected}");
         var session = new SmuxSession(sniffed.Stream, _settings.Smux with { Version = sniffed.SmuxVersion }, isClient: false);
-        var limit = new StreamLimit(StreamsPerSession);
+        var limit = new AdmissionLimit(StreamsPerSession);
         await using (session.ConfigureAwait(false))
         {
             while (true)
@@ -137,7 +168,7 @@ public sealed class TunnelServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task ServeLimitedAsync(SmuxStream stream, string remoteAddress, StreamLimit limit, CancellationToken cancellationToken)
+    private async Task ServeLimitedAsync(SmuxStream stream, string remoteAddress, AdmissionLimit limit, CancellationToken cancellationToken)
     {
         try
         {
@@ -149,7 +180,7 @@ public sealed class TunnelServer : IAsyncDisposable
         }
     }
 
-    private async Task RefuseAsync(SmuxStream stream, string remoteAddress, StreamLimit limit)
+    private async Task RefuseAsync(SmuxStream stream, string remoteAddress, AdmissionLimit limit)
     {
         Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.RefusedStreams);
         var refused = limit.NoteRefused(Environment.TickCount64);
@@ -182,7 +213,8 @@ public sealed class TunnelServer : IAsyncDisposable
 
         var streamText = $"{remoteAddress}({stream.Id})";
         StreamLine($"stream opened in: {streamText} out: {_settings.Target}");
-        MemoryTrim.NoteOpen(Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams));
+        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
+        MemoryTrim.NoteOpen(Load);
         Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
         // The session's end must end this stream even while no direction reads it (half-closed, waiting).
         using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);

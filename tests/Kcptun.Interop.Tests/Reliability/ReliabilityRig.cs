@@ -19,6 +19,7 @@ internal sealed class ReliabilityRig : IAsyncDisposable
     private readonly TextWriter _log;
     private IAsyncDisposable? _server;
     private InProcessProgram? _client;
+    private string[] _clientArguments = [];
 
     private ReliabilityRig()
     {
@@ -45,20 +46,42 @@ internal sealed class ReliabilityRig : IAsyncDisposable
     public static IEnumerable<string> AvailableServers() =>
         new[] { "ours" }.Concat(GoPeers.All.Where(p => p.Available).Select(p => p.Name));
 
-    public static async Task<ReliabilityRig> StartAsync(string server, string target, bool relay, CancellationToken ct, params string[] clientExtra)
+    public static Task<ReliabilityRig> StartAsync(string server, string target, bool relay, CancellationToken ct, params string[] clientExtra) =>
+        StartAsync(server, target, relay ? p => new PausableUdpRelay(p) : null, ct, clientExtra);
+
+    /// <summary>As above, the client's datagrams through the relay <paramref name="relay"/> makes for the server's port.</summary>
+    public static Task<ReliabilityRig> StartAsync(string server, string target, Func<int, PausableUdpRelay>? relay, CancellationToken ct, params string[] clientExtra) =>
+        StartCoreAsync(server, target, relay, Common, clientExtra, ct);
+
+    /// <summary>As <see cref="StartAsync(string, string, bool, CancellationToken, string[])"/> without a relay, both
+    /// ends on smux v2 (per-stream windows).</summary>
+    public static Task<ReliabilityRig> StartSmuxV2Async(string server, string target, CancellationToken ct) =>
+        StartCoreAsync(server, target, null, [.. Common[..^2], "--smuxver", "2"], [], ct);
+
+    private static async Task<ReliabilityRig> StartCoreAsync(string server, string target, Func<int, PausableUdpRelay>? relay, string[] common, string[] clientExtra, CancellationToken ct)
     {
         var rig = new ReliabilityRig();
         var port = LoopbackPorts.Free(SocketType.Dgram);
-        rig._server = await ServerUnderTest.StartAsync(server, ["-t", target, "-l", $"127.0.0.1:{port}", .. Common], ct);
-        if (relay)
+        rig._server = await ServerUnderTest.StartAsync(server, ["-t", target, "-l", $"127.0.0.1:{port}", .. common], ct);
+        if (relay is not null)
         {
-            rig.Relay = new PausableUdpRelay(port);
+            rig.Relay = relay(port);
             port = rig.Relay.Port;
         }
 
-        rig._client = new InProcessProgram(ClientProgram.RunAsync, ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. Common, .. clientExtra], rig._log);
+        rig._clientArguments = ["-l", "127.0.0.1:0", "-r", $"127.0.0.1:{port}", .. common, .. clientExtra];
+        rig._client = new InProcessProgram(ClientProgram.RunAsync, rig._clientArguments, rig._log);
         rig.LocalPort = await rig._client.ListeningAsync(ct);
         return rig;
+    }
+
+    /// <summary>Stops our client and starts it again (a new UDP socket and conversation, a new local port), as a
+    /// restarted client process is.</summary>
+    public async Task RestartClientAsync(CancellationToken ct)
+    {
+        await _client!.DisposeAsync();
+        _client = new InProcessProgram(ClientProgram.RunAsync, _clientArguments, _log);
+        LocalPort = await _client.ListeningAsync(ct);
     }
 
     public async Task<NetworkStream> ConnectAsync(CancellationToken ct)

@@ -14,6 +14,7 @@ namespace Kcptun.Interop.Tests.Tunnel;
 /// session; a client whose key the server does not share says so. The server is killed by PID (ours: shut down) and
 /// started again on the same UDP port; then connections are tried until one echoes, and the time is reported.
 /// </summary>
+[Collection(Kcptun.Interop.Tests.Reliability.TimedRecovery.Name)]
 public sealed class ServerRestartInteropTests(ITestOutputHelper output)
 {
     // Issue 16: within 5 s of the server coming back for every pairing (measured 0.2-3.4 s).

@@ -65,8 +65,12 @@ public class MetricsEndpointTests
                 Assert.Contains(samples, s => s.Name == $"kcptun_{snake}_total" || s.Name == $"kcptun_{snake}");
             }
 
-            var server = MetricsScrape.Parse((await MetricsScrape.RequestAsync(serverMetrics, "GET", "/metrics")).Body);
+            var serverScrape = (await MetricsScrape.RequestAsync(serverMetrics, "GET", "/metrics")).Body;
+            await PromtoolAgreesAsync(serverScrape);
+            var server = MetricsScrape.Parse(serverScrape);
             Assert.Equal(1, Single(server, "kcptun_sessions_open").Value);
+            Assert.True(Single(server, "kcptun_refused_streams_total").Value >= 0);
+            Assert.True(Single(server, "kcptun_refused_sessions_total").Value >= 0);
             Assert.Equal(clientAddress.Split(':')[0], Single(server, "kcptun_session_rto_seconds").Labels["remote"].Split(':')[0]);
         }
 
@@ -80,6 +84,18 @@ public class MetricsEndpointTests
         Assert.Equal(ExitCodes.Success, await clientExit.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(ExitCodes.Success, await serverExit.WaitAsync(TimeSpan.FromSeconds(30)));
         await Assert.ThrowsAnyAsync<SocketException>(() => MetricsScrape.RequestAsync(serverMetrics, "GET", "/healthz"));
+    }
+
+    [Fact]
+    public void Refused_streams_and_sessions_are_counters_on_the_page()
+    {
+        var gauges = new Kcptun.Diagnostics.TunnelGauges { RefusedStreams = 7, RefusedSessions = 11 };
+        var page = MetricsReport.Render(new ServerOptions(), new SessionRegistry(), new Kcptun.Diagnostics.SnmpCounters(), gauges);
+        var samples = MetricsScrape.Parse(page);
+        Assert.Equal(7, Single(samples, "kcptun_refused_streams_total").Value);
+        Assert.Equal(11, Single(samples, "kcptun_refused_sessions_total").Value);
+        Assert.Contains("# TYPE kcptun_refused_streams_total counter\n", page, StringComparison.Ordinal);
+        Assert.Contains("# TYPE kcptun_refused_sessions_total counter\n", page, StringComparison.Ordinal);
     }
 
     [Theory]

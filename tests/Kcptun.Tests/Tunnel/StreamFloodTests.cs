@@ -2,6 +2,7 @@ using Kcptun.Cli.Configuration;
 using Kcptun.Diagnostics;
 using Kcptun.Smux;
 using Kcptun.Tests.Support;
+using Kcptun.Threading;
 using Kcptun.Tunnel;
 
 namespace Kcptun.Tests.Tunnel;
@@ -68,7 +69,7 @@ public class StreamFloodTests
     [Fact]
     public void The_limit_counts_enters_and_exits_and_logs_refusals_at_most_once_a_second()
     {
-        var limit = new StreamLimit(2);
+        var limit = new AdmissionLimit(2);
         Assert.True(limit.TryEnter());
         Assert.True(limit.TryEnter());
         Assert.False(limit.TryEnter());

@@ -1,23 +1,24 @@
-namespace Kcptun.Tunnel;
+namespace Kcptun.Threading;
 
 /// <summary>
-/// Counts the streams one server session serves and refuses those beyond a limit (a flood of SYNs from a client that
-/// holds the key must not turn into unbounded target connections). Refusals are summed for a log line at most once
-/// per second. Thread-safe.
+/// Counts what is open now (the streams of one server session, the sessions of one server) and refuses anything
+/// beyond a limit: a flood from a peer that holds the key must not turn into unbounded target connections or
+/// session state. Refusals are summed for a log line at most once per <c>logInterval</c> milliseconds. Thread-safe.
 /// </summary>
-internal sealed class StreamLimit(int limit)
+internal sealed class AdmissionLimit(int limit, long logInterval = 1000)
 {
-    private const long LogInterval = 1000;
-
     private readonly Lock _gate = new();
     private int _open;
     private long _refusedSinceLog;
-    private long _loggedAt = -LogInterval;
+    private long _loggedAt = long.MinValue;
 
-    /// <summary>Streams counted as open now.</summary>
+    /// <summary>The most that may be open at once.</summary>
+    public int Limit => limit;
+
+    /// <summary>Counted as open now.</summary>
     public int Open => Volatile.Read(ref _open);
 
-    /// <summary>Counts one more open stream unless the limit is reached.</summary>
+    /// <summary>Counts one more open unless the limit is reached.</summary>
     public bool TryEnter()
     {
         while (true)
@@ -35,7 +36,7 @@ internal sealed class StreamLimit(int limit)
         }
     }
 
-    /// <summary>One stream counted by <see cref="TryEnter"/> ended.</summary>
+    /// <summary>One counted by <see cref="TryEnter"/> ended.</summary>
     public void Exit() => Interlocked.Decrement(ref _open);
 
     /// <summary>Notes one refusal at <paramref name="nowMilliseconds"/>; returns how many to log now (0: not yet).</summary>
@@ -44,7 +45,7 @@ internal sealed class StreamLimit(int limit)
         lock (_gate)
         {
             _refusedSinceLog++;
-            if (nowMilliseconds - _loggedAt < LogInterval)
+            if (_loggedAt != long.MinValue && nowMilliseconds - _loggedAt < logInterval)
             {
                 return 0;
             }
