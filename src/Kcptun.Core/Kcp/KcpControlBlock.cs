@@ -114,7 +114,7 @@ public sealed partial class KcpControlBlock
     /// <param name="conversation">The conversation id carried in every segment.</param>
     /// <param name="output">Called for every datagram produced, synchronously from <see cref="Flush"/> and <see cref="Input"/>.</param>
     /// <param name="reserved">Bytes left free at the front of each datagram for outer headers (Go: ReserveBytes).</param>
-    /// <param name="counters">Session counters to increment besides <see cref="SnmpCounters.Global"/>.</param>
+    /// <param name="counters">The owner's counters to increment (segments in/out, retransmissions, repeats); null: none.</param>
     public KcpControlBlock(uint conversation, KcpOutput output, int reserved = 0, SnmpCounters? counters = null)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -348,29 +348,24 @@ public sealed partial class KcpControlBlock
 
     private void Count(long inSegments, long outSegments)
     {
-        var global = SnmpCounters.Global;
+        if (_counters is null)
+        {
+            return;
+        }
+
         if (inSegments != 0)
         {
-            Add(ref global.InSegs, inSegments);
-            if (_counters is not null)
-            {
-                Add(ref _counters.InSegs, inSegments);
-            }
+            Add(ref _counters.InSegs, inSegments);
         }
 
         if (outSegments != 0)
         {
-            Add(ref global.OutSegs, outSegments);
-            if (_counters is not null)
-            {
-                Add(ref _counters.OutSegs, outSegments);
-            }
+            Add(ref _counters.OutSegs, outSegments);
         }
     }
 
     private void CountRepeats(long repeats)
     {
-        Add(ref SnmpCounters.Global.RepeatSegs, repeats);
         if (_counters is not null)
         {
             Add(ref _counters.RepeatSegs, repeats);
@@ -379,11 +374,9 @@ public sealed partial class KcpControlBlock
 
     private void CountRetransmissions(long fast, long early, long lost)
     {
-        var sum = fast + early + lost;
-        CountRetransmissionsOn(SnmpCounters.Global, fast, early, lost, sum);
         if (_counters is not null)
         {
-            CountRetransmissionsOn(_counters, fast, early, lost, sum);
+            CountRetransmissionsOn(_counters, fast, early, lost, fast + early + lost);
         }
     }
 

@@ -32,6 +32,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         _transport = transport;
         _options = options;
         _opener = options.ProtectionFactory();
+        options.Totals.Attach(Counters);
     }
 
     /// <summary>
@@ -80,7 +81,8 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
 
     /// <summary>
     /// Events counted before a datagram reaches a session (bad CRC, too short, dropped for a full backlog or a
-    /// conversation mismatch). Each also goes to <see cref="SnmpCounters.Global"/>; sessions count the rest.
+    /// conversation mismatch), attached to <see cref="KcpSessionOptions.Totals"/> until the listener is disposed;
+    /// sessions count the rest.
     /// </summary>
     public SnmpCounters Counters { get; } = new();
 
@@ -116,7 +118,6 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
             return;
         }
 
-        SnmpCounters global = SnmpCounters.Global;
         if (!PacketPipeline.TryOpen(_opener, datagram, Counters, out Span<byte> payload))
         {
             return;
@@ -139,7 +140,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
 
             if (sequence != 0)
             {
-                TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+                Interlocked.Increment(ref Counters.InErrs);
                 return;
             }
 
@@ -149,7 +150,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
 
         if (!hasConversation || _accepts.Reader.Count >= AcceptBacklog)
         {
-            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+            Interlocked.Increment(ref Counters.InErrs);
             return;
         }
 
@@ -170,11 +171,11 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
     }
 
     void IDatagramReceiver.OnReceiveError(SocketError error) =>
-        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        Interlocked.Increment(ref Counters.InErrs);
 
     void IDatagramReceiver.OnDatagramFault(Exception fault)
     {
-        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        Interlocked.Increment(ref Counters.InErrs);
         if (Interlocked.Exchange(ref _faultLogged, 1) == 0)
         {
             _options.Log?.Invoke($"kcp listener {LocalEndPoint}: datagram handling failed: {fault}");
@@ -237,5 +238,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         {
             pending.CloseCore();
         }
+
+        _options.Totals.Detach(Counters);
     }
 }

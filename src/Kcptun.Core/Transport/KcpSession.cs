@@ -44,6 +44,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private bool _buffersReleased;
     private int _sendErrorLogged;
     private Exception? _transportError;
+    private readonly SnmpTotals _totals;
 
     internal KcpSession(uint conversation, IDatagramTransport transport, SocketAddress remoteAddress, EndPoint remoteEndPoint,
         KcpSessionOptions options, KcpListener? listener)
@@ -57,6 +58,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         _log = options.Log;
         _clock = KcpClock.For(options.TimeProvider);
         _scheduler = options.Scheduler ?? KcpScheduler.Shared;
+        _totals = options.Totals;
         _protection = options.ProtectionFactory();
         _wire = new WireSink(this);
         if (options.RateLimit > 0)
@@ -79,7 +81,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         _kcp.CongestionControl = options.CongestionControl;
         _kcp.AdaptiveReceiveWindow = options.AdaptiveReceiveWindow && options.CongestionControl == CongestionControl.Bbr;
 
-        TransportCounters.SessionOpened(Counters, active: listener is null);
+        TransportCounters.SessionOpened(Counters, _totals, active: listener is null);
     }
 
     /// <summary>Hands the session to its scheduler, which runs its periodic flush from now until it closes.</summary>
@@ -97,7 +99,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     /// <summary>The local address of the UDP socket (shared with the listener for an accepted session).</summary>
     public EndPoint LocalEndPoint => _transport.LocalEndPoint;
 
-    /// <summary>This session's counters; every increment also goes to <see cref="SnmpCounters.Global"/>.</summary>
+    /// <summary>This session's counters, attached to <see cref="KcpSessionOptions.Totals"/> while it is open.</summary>
     public SnmpCounters Counters { get; } = new();
 
     /// <summary>True once the session is closed (disposed, replaced by a new client on the same address, or its listener closed).</summary>
@@ -319,9 +321,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
         NoteSent();
         int sent = _transport.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
-        SnmpCounters global = SnmpCounters.Global;
-        TransportCounters.Add(ref Counters.OutPkts, ref global.OutPkts, sent);
-        TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, bytes);
+        Interlocked.Add(ref Counters.OutPkts, sent);
+        Interlocked.Add(ref Counters.OutBytes, bytes);
         if (sent < now)
         {
             LogSendError(error);
@@ -333,9 +334,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         NoteSent();
         if (_transport.TrySend(datagram, RemoteAddress, out SocketError error))
         {
-            SnmpCounters global = SnmpCounters.Global;
-            TransportCounters.Increment(ref Counters.OutPkts, ref global.OutPkts);
-            TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, datagram.Length);
+            Interlocked.Increment(ref Counters.OutPkts);
+            Interlocked.Add(ref Counters.OutBytes, datagram.Length);
         }
         else
         {
@@ -390,7 +390,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             _buffersReleased = true;
         }
 
-        TransportCounters.SessionClosed(Counters);
+        TransportCounters.SessionClosed(Counters, _totals);
         _readable.Set();
         _writable.Set();
         if (_listener is null)

@@ -1,5 +1,6 @@
 using System.Net;
 using Kcptun.Crypto;
+using Kcptun.Diagnostics;
 
 namespace Kcptun.Transport;
 
@@ -72,6 +73,12 @@ public sealed record KcpSessionOptions
     /// (<see cref="RateLimit"/>). Tests inject a fake one, with a <see cref="Scheduler"/> on the same clock.
     /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the sessions (and a listener) attach their <see cref="SnmpCounters"/> while open, for the sums SIGUSR1,
+    /// --snmplog and /metrics print; default <see cref="SnmpTotals.Shared"/>. Tests pass their own to see one run's totals.
+    /// </summary>
+    public SnmpTotals Totals { get; init; } = SnmpTotals.Shared;
 
     /// <summary>
     /// What drives the sessions' periodic flush; null: <see cref="KcpScheduler.Shared"/>, the process-wide thread on the

@@ -226,10 +226,9 @@ internal sealed class PacketPipeline
     /// </summary>
     public static bool TryOpen(PacketProtection protection, Span<byte> datagram, SnmpCounters counters, out Span<byte> payload)
     {
-        SnmpCounters global = SnmpCounters.Global;
         if (!protection.TryOpen(datagram, out Range range))
         {
-            TransportCounters.Increment(ref counters.InCsumErrors, ref global.InCsumErrors);
+            Interlocked.Increment(ref counters.InCsumErrors);
             payload = default;
             return false;
         }
@@ -237,7 +236,7 @@ internal sealed class PacketPipeline
         payload = datagram[range];
         if (payload.Length < KcpOverhead)
         {
-            TransportCounters.Increment(ref counters.InErrs, ref global.InErrs);
+            Interlocked.Increment(ref counters.InErrs);
             return false;
         }
 
@@ -286,7 +285,6 @@ internal sealed class PacketPipeline
     /// </summary>
     public void Input(ReadOnlySpan<byte> payload, KcpControlBlock kcp, bool ackNoDelay, long nowMilliseconds)
     {
-        SnmpCounters global = SnmpCounters.Global;
         uint now = unchecked((uint)nowMilliseconds);
         long kcpErrors = 0;
         ushort flag = BinaryPrimitives.ReadUInt16LittleEndian(payload[4..]);
@@ -313,11 +311,11 @@ internal sealed class PacketPipeline
             kcpErrors++;
         }
 
-        TransportCounters.Increment(ref _counters.InPkts, ref global.InPkts);
-        TransportCounters.Add(ref _counters.InBytes, ref global.InBytes, payload.Length);
+        Interlocked.Increment(ref _counters.InPkts);
+        Interlocked.Add(ref _counters.InBytes, payload.Length);
         if (kcpErrors > 0)
         {
-            TransportCounters.Add(ref _counters.KcpInErrors, ref global.KcpInErrors, kcpErrors);
+            Interlocked.Add(ref _counters.KcpInErrors, kcpErrors);
         }
     }
 }
