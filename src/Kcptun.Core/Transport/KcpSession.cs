@@ -31,7 +31,6 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private readonly PacketProtection _protection;
     private readonly IDatagramTransport _transport;
     private readonly KcpListener? _listener;
-    private readonly bool _ackNoDelay;
     private readonly Action<string>? _log;
     private readonly SendPacer? _pacer;
     private readonly WireSink _wire;
@@ -54,7 +53,6 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         RemoteAddress = remoteAddress;
         RemoteEndPoint = remoteEndPoint;
         _listener = listener;
-        _ackNoDelay = options.AckNoDelay;
         _log = options.Log;
         _clock = KcpClock.For(options.TimeProvider);
         _scheduler = options.Scheduler ?? KcpScheduler.Shared;
@@ -71,7 +69,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
         // The order kcptun applies them (section 7.2); MTU above 1500 is ignored as in Debian kcp-go.
         _kcp.StreamMode = options.StreamMode;
-        _kcp.SetNoDelay(options.NoDelay, options.Interval, options.Resend, options.NoCongestionControl);
+        _kcp.FlushOptions = options.KcpFlushOptions;
+        _kcp.AckNoDelay = options.AckNoDelay;
         _kcp.SetWindowSize(options.SendWindow, options.ReceiveWindow);
         if (options.Mtu <= KcpSessionOptions.MaxDatagramSize)
         {
@@ -146,7 +145,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
             ObservePeerLocked(payload);
             long now = _clock.NowMilliseconds;
-            _pipeline.Input(payload, _kcp, _ackNoDelay, now);
+            _pipeline.Input(payload, _kcp, now);
             FlushIfDueLocked(now);
             _pipeline.SendPending();
             TrackProgressLocked();
@@ -272,7 +271,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     /// <summary>KCP's full flush, then the batch of datagrams it output leaves; returns KCP's delay to the next flush.</summary>
     private uint FlushAndSendLocked(uint now)
     {
-        uint delay = _kcp.Flush(false, now);
+        uint delay = _kcp.Flush(now);
         _pipeline.ObserveSender(_kcp);
         _pipeline.SendPending();
         TrackProgressLocked();

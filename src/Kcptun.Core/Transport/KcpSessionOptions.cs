@@ -1,6 +1,7 @@
 using System.Net;
 using Kcptun.Crypto;
 using Kcptun.Diagnostics;
+using Kcptun.Kcp;
 
 namespace Kcptun.Transport;
 
@@ -24,6 +25,18 @@ public sealed record KcpSessionOptions
 
     /// <summary>1 disables KCP congestion control (kcptun's <c>nc</c>). Negative: KCP default.</summary>
     public int NoCongestionControl { get; init; } = 1;
+
+    /// <summary>
+    /// <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="Resend"/> and <see cref="NoCongestionControl"/> as
+    /// the control block takes them; a negative value keeps KCP's default for that one.
+    /// </summary>
+    public KcpFlushOptions KcpFlushOptions => new()
+    {
+        NoDelay = NoDelay > 0,
+        Interval = Interval < 0 ? KcpControlBlock.DefaultInterval : Interval,
+        FastResend = Math.Max(Resend, 0),
+        UseCongestionWindow = NoCongestionControl <= 0,
+    };
 
     /// <summary>KCP send window in segments (<c>--sndwnd</c>; client 128, server 1024).</summary>
     public int SendWindow { get; init; } = 128;

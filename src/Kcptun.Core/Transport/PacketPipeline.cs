@@ -283,14 +283,14 @@ internal sealed class PacketPipeline
     /// decoder at <paramref name="nowMilliseconds"/> (the session's <see cref="KcpClock"/>); counts InPkts, InBytes and
     /// KCPInErrors.
     /// </summary>
-    public void Input(ReadOnlySpan<byte> payload, KcpControlBlock kcp, bool ackNoDelay, long nowMilliseconds)
+    public void Input(ReadOnlySpan<byte> payload, KcpControlBlock kcp, long nowMilliseconds)
     {
         uint now = unchecked((uint)nowMilliseconds);
         long kcpErrors = 0;
         ushort flag = BinaryPrimitives.ReadUInt16LittleEndian(payload[4..]);
         if (flag is FecDataFlag or FecParityFlag)
         {
-            if (flag == FecDataFlag && kcp.Input(payload[FecHeaderSize..], true, ackNoDelay, now) != 0)
+            if (flag == FecDataFlag && kcp.Input(payload[FecHeaderSize..], now) != KcpInputResult.Accepted)
             {
                 kcpErrors++;
             }
@@ -300,13 +300,13 @@ internal sealed class PacketPipeline
             int recovered = _decoder.Decode(payload, nowMilliseconds);
             for (int i = 0; i < recovered; i++)
             {
-                if (kcp.Input(_decoder.Recovered(i), false, ackNoDelay, now) != 0)
+                if (kcp.InputRecovered(_decoder.Recovered(i), now) != KcpInputResult.Accepted)
                 {
                     kcpErrors++;
                 }
             }
         }
-        else if (kcp.Input(payload, true, ackNoDelay, now) != 0)
+        else if (kcp.Input(payload, now) != KcpInputResult.Accepted)
         {
             kcpErrors++;
         }
