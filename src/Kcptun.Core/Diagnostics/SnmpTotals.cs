@@ -1,3 +1,5 @@
+using Kcptun.Threading;
+
 namespace Kcptun.Diagnostics;
 
 /// <summary>
@@ -56,21 +58,7 @@ public sealed class SnmpTotals
     /// Counts a session coming up for CurrEstab and MaxConn, which a sum of sessions cannot give: the process's
     /// concurrent sessions now and at most (kcp-go's newUDPSession).
     /// </summary>
-    public void SessionOpened()
-    {
-        long established = Interlocked.Increment(ref _established);
-        long max = Volatile.Read(ref _maxEstablished);
-        while (established > max)
-        {
-            long seen = Interlocked.CompareExchange(ref _maxEstablished, established, max);
-            if (seen == max)
-            {
-                return;
-            }
-
-            max = seen;
-        }
-    }
+    public void SessionOpened() => InterlockedMax.Raise(ref _maxEstablished, Interlocked.Increment(ref _established));
 
     /// <summary>Counts a session going down (CurrEstab).</summary>
     public void SessionClosed() => Interlocked.Decrement(ref _established);
