@@ -27,7 +27,7 @@ public class KcpControlBlockBenchmarks
     public void Setup()
     {
         _sender = new KcpControlBlock(Conv, (_, length) => _bytesOut += length) { StreamMode = true };
-        _sender.SetNoDelay(1, 10, 2, 1);
+        _sender.FlushOptions = new KcpFlushOptions { NoDelay = true, Interval = 10, FastResend = 2, UseCongestionWindow = false };
         _sender.SetWindowSize(Window, Window);
         _sender.SetMtu(1350);
         _data = new byte[_sender.Mss * Window];
@@ -36,10 +36,10 @@ public class KcpControlBlockBenchmarks
 
         // Open the peer's window (rmt_wnd starts at 32) so a whole 1024-segment window is admitted.
         new KcpSegmentHeader(Conv, KcpCommand.WindowTell, 0, Window, 0, 0, 0, 0).Write(_unaDatagram);
-        _sender.Input(_unaDatagram, true, false, 0);
+        _sender.Input(_unaDatagram, 0);
 
         _receiver = new KcpControlBlock(Conv, (_, length) => _bytesOut += length) { StreamMode = true };
-        _receiver.SetNoDelay(1, 10, 2, 1);
+        _receiver.FlushOptions = new KcpFlushOptions { NoDelay = true, Interval = 10, FastResend = 2, UseCongestionWindow = false };
         _receiver.SetWindowSize(Window, Window);
         _receiver.SetMtu(1350);
         _pushData = new byte[_receiver.Mss];
@@ -65,7 +65,7 @@ public class KcpControlBlockBenchmarks
         for (var d = 0; d < _ackDatagrams.Length; d++)
         {
             Rebase(d, first);
-            _sender.Input(_ackDatagrams[d], true, false, _now);
+            _sender.Input(_ackDatagrams[d], _now);
         }
 
         ClearWindow();
@@ -84,7 +84,7 @@ public class KcpControlBlockBenchmarks
         uint next = 0;
         for (var i = 0; i < Window; i++)
         {
-            next += _sender.Flush(false, _now);
+            next += _sender.Flush(_now);
         }
 
         return next;
@@ -98,7 +98,7 @@ public class KcpControlBlockBenchmarks
         for (var i = 0; i < Window; i++)
         {
             new KcpSegmentHeader(Conv, KcpCommand.Push, 0, Window, _now, first + (uint)i, 0, (uint)_pushData.Length).Write(_pushDatagram);
-            _receiver.Input(_pushDatagram, true, false, _now);
+            _receiver.Input(_pushDatagram, _now);
         }
 
         long read = 0;
@@ -108,7 +108,7 @@ public class KcpControlBlockBenchmarks
             read += r;
         }
 
-        _receiver.Flush(false, ++_now);
+        _receiver.Flush(++_now);
         return read;
     }
 
@@ -116,14 +116,14 @@ public class KcpControlBlockBenchmarks
     {
         var first = _sender.SendNext;
         _sender.Send(_data);
-        _sender.Flush(false, ++_now);
+        _sender.Flush(++_now);
         return first;
     }
 
     private void ClearWindow()
     {
         new KcpSegmentHeader(Conv, KcpCommand.Ack, 0, Window, _now, _sender.SendNext - 1, _sender.SendNext, 0).Write(_unaDatagram);
-        _sender.Input(_unaDatagram, true, false, ++_now);
+        _sender.Input(_unaDatagram, ++_now);
     }
 
     // ACK datagrams for sn offsets 0..1023 (ascending), una left at the window start.
@@ -185,13 +185,13 @@ public class KcpLoopbackBenchmarks
             {
                 var n = (int)Math.Min(_chunk.Length, total - written);
                 sender.Send(_chunk.AsSpan(0, n));
-                sender.Flush(false, _now);
+                sender.Flush(_now);
                 written += n;
             }
 
             while (_wire.TryDequeue(out var item))
             {
-                _blocks[item.To].Input(item.Buffer.AsSpan(0, item.Length), true, false, _now);
+                _blocks[item.To].Input(item.Buffer.AsSpan(0, item.Length), _now);
                 _free.Push(item.Buffer);
             }
 
@@ -202,8 +202,8 @@ public class KcpLoopbackBenchmarks
             }
 
             _now += 10;
-            receiver.Flush(false, _now);
-            sender.Flush(false, _now);
+            receiver.Flush(_now);
+            sender.Flush(_now);
         }
 
         return read;
@@ -217,7 +217,7 @@ public class KcpLoopbackBenchmarks
             buffer[..length].CopyTo(copy);
             _wire.Enqueue((peer, copy, length));
         }) { StreamMode = true };
-        block.SetNoDelay(1, 10, 2, 1);
+        block.FlushOptions = new KcpFlushOptions { NoDelay = true, Interval = 10, FastResend = 2, UseCongestionWindow = false };
         block.SetWindowSize(1024, 1024);
         block.SetMtu(1350);
         return block;

@@ -72,13 +72,13 @@ public class PacketPipelineBenchmarks
         }
 
         _now++;
-        _sender.Kcp.Flush(false, _now);
+        _sender.Kcp.Flush(_now);
         _sender.Outbox.DeliverTo(_receiver, _now);
         while (_receiver.Kcp.Receive(_readBuffer) > 0)
         {
         }
 
-        _receiver.Kcp.Flush(false, _now);
+        _receiver.Kcp.Flush(_now);
         _receiver.Outbox.DeliverTo(_sender, _now);
     }
 
@@ -102,7 +102,7 @@ public class PacketPipelineBenchmarks
             {
                 StreamMode = true,
             };
-            Kcp.SetNoDelay(1, 10, 2, 1);
+            Kcp.FlushOptions = new KcpFlushOptions { NoDelay = true, Interval = 10, FastResend = 2, UseCongestionWindow = false };
             Kcp.SetWindowSize(1024, 1024);
             Kcp.SetMtu(1350 - Pipeline.TrailerSize);
         }
@@ -121,7 +121,7 @@ public class PacketPipelineBenchmarks
         {
             if (Opener.TryOpen(datagram, out Range range))
             {
-                Pipeline.Input(datagram[range], Kcp, ackNoDelay: false, now);
+                Pipeline.Input(datagram[range], Kcp, now);
             }
         }
     }

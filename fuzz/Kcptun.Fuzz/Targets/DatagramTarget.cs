@@ -55,13 +55,14 @@ internal static class DatagramTarget
 
                 kcp = new KcpControlBlock(conversation, pipeline.Output, pipeline.ReservedSize, counters) { StreamMode = true };
                 kcp.SetMtu(options.Mtu - pipeline.TrailerSize);
+                kcp.AckNoDelay = options.AckNoDelay;
             }
 
             now += 10;
-            pipeline.Input(payload, kcp, options.AckNoDelay, now);
+            pipeline.Input(payload, kcp, now);
             expectedPackets++;
             FuzzFindingException.Check(counters.InPkts == expectedPackets, $"InPkts is {counters.InPkts} after {expectedPackets} packets");
-            kcp.Flush(ackOnly: false, unchecked((uint)now));
+            kcp.Flush(unchecked((uint)now));
             pipeline.SendPending();
             while (kcp.Receive(s_receive) > 0)
             {

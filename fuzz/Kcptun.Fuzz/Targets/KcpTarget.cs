@@ -7,7 +7,7 @@ namespace Kcptun.Fuzz.Targets;
 /// The KCP state machine fed by a peer. Input: <c>[settings]</c> then records, each <c>[operation][bytes...]</c>:
 /// operation mod 4 = 0 regular input, 1 FEC-recovered input, 2 a flush after (bytes[0] × 10 ms), 3 the application
 /// sends the bytes. After every operation the application reads everything there is. The conversation is 0x12345678
-/// (the one of the vectors). Checks: Input returns 0 or one of its error codes, Receive never claims more than the
+/// (the one of the vectors). Checks: Input returns a defined result, Receive never claims more than the
 /// buffer, the receive side never holds more than the receive window.
 /// </summary>
 internal static class KcpTarget
@@ -24,9 +24,15 @@ internal static class KcpTarget
         {
             StreamMode = (settings & 1) == 0,
         };
-        kcp.SetNoDelay((settings >> 1) & 1, 10, (settings >> 2) & 3, (settings >> 4) & 1);
+        kcp.FlushOptions = new KcpFlushOptions
+        {
+            NoDelay = ((settings >> 1) & 1) != 0,
+            Interval = 10,
+            FastResend = (settings >> 2) & 3,
+            UseCongestionWindow = ((settings >> 4) & 1) == 0,
+        };
         kcp.SetWindowSize(32, (settings & 0x20) != 0 ? 4 : 128);
-        bool ackNoDelay = (settings & 0x40) != 0;
+        kcp.AckNoDelay = (settings & 0x40) != 0;
         uint now = 1000;
         while (input.TryRecord(out var record))
         {
@@ -37,13 +43,12 @@ internal static class KcpTarget
             {
                 case 0:
                 case 1:
-                    int result = kcp.Input(bytes, regular: kind == 0, ackNoDelay, now);
-                    FuzzFindingException.Check(result is 0 or KcpControlBlock.ErrorConversation or KcpControlBlock.ErrorTruncated
-                        or KcpControlBlock.ErrorCommand or KcpControlBlock.ErrorFragment, $"Input returned {result}");
+                    KcpInputResult result = kind == 0 ? kcp.Input(bytes, now) : kcp.InputRecovered(bytes, now);
+                    FuzzFindingException.Check(Enum.IsDefined(result), $"Input returned {result}");
                     break;
                 case 2:
                     now += (uint)(bytes.IsEmpty ? 0 : bytes[0] * 10);
-                    kcp.Flush(ackOnly: false, now);
+                    kcp.Flush(now);
                     break;
                 default:
                     kcp.Send(bytes);
@@ -55,7 +60,7 @@ internal static class KcpTarget
                 $"{kcp.ReceiveQueueCount} + {kcp.ReceiveBufferCount} segments held with a receive window of {kcp.ReceiveWindow}");
         }
 
-        kcp.Flush(ackOnly: false, now + 10_000);
+        kcp.Flush(now + 10_000);
     }
 
     private static void Drain(KcpControlBlock kcp)

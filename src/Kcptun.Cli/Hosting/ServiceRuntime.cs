@@ -119,7 +119,7 @@ internal sealed class ServiceRuntime : IAsyncDisposable
         switch (path)
         {
             case "/metrics":
-                return new HttpReply(200, PrometheusTextWriter.ContentType, MetricsReport.Render(_options, Sessions, SnmpCounters.Global, TunnelGauges.Global));
+                return new HttpReply(200, PrometheusTextWriter.ContentType, MetricsReport.Render(_options, Sessions, SnmpTotals.Shared.Sum(), TunnelGauges.Global));
             case "/healthz":
                 var (healthy, reason) = Health();
                 return new HttpReply(healthy ? 200 : 503, "text/plain; charset=utf-8", reason + "\n");

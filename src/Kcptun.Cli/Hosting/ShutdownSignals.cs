@@ -32,7 +32,7 @@ internal static class ShutdownSignals
         registrations.Add(PosixSignalRegistration.Create(SignalUser1, context =>
         {
             context.Cancel = true;
-            log.Write(SnmpReport.Dump(SnmpCounters.Global));
+            log.Write(SnmpReport.Dump(SnmpTotals.Shared.Sum()));
         }));
         return registrations;
 

@@ -4,7 +4,7 @@ using Kcptun.Tunnel;
 namespace Kcptun.Cli.Hosting;
 
 /// <summary>
-/// <c>--snmplog</c>: every <c>--snmpperiod</c> seconds appends a CSV record of <see cref="SnmpCounters.Global"/> to
+/// <c>--snmplog</c>: every <c>--snmpperiod</c> seconds appends a CSV record of <see cref="SnmpTotals.Shared"/> to
 /// the file named by the Go time layout (docs/protocol/programs.md §10.8). If a file cannot be opened the error is logged and the
 /// logger stops, as kcptun's does.
 /// </summary>
@@ -24,7 +24,7 @@ internal static class SnmpCsvLogger
             {
                 try
                 {
-                    SnmpReport.Append(path, time.GetLocalNow(), SnmpCounters.Global);
+                    SnmpReport.Append(path, time.GetLocalNow(), SnmpTotals.Shared.Sum());
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -3,15 +3,13 @@ namespace Kcptun.Diagnostics;
 #pragma warning disable CA1051 // Public fields so hot paths can use Interlocked on them directly.
 
 /// <summary>
-/// The SNMP-style counters of kcp-go (docs/protocol/programs.md §10.7 and 10.8). One instance per session and one
-/// process-wide instance; every increment goes to both through <see cref="SnmpCounters"/> methods of the owner.
-/// Fields are public for <see cref="Interlocked"/> use on hot paths; read them through <see cref="Snapshot"/>.
+/// The SNMP-style counters of kcp-go (docs/protocol/programs.md §10.7 and 10.8). One instance per session (and per
+/// listener, for drops before a session exists), incremented by its owner only; <see cref="SnmpTotals"/> sums them
+/// for what SIGUSR1, --snmplog and /metrics print. Fields are public for <see cref="Interlocked"/> use on hot paths;
+/// read them through <see cref="Snapshot"/>.
 /// </summary>
 public sealed class SnmpCounters
 {
-    /// <summary>The process-wide counters, what SIGUSR1 and --snmplog print.</summary>
-    public static SnmpCounters Global { get; } = new();
-
     public long BytesSent;
     public long BytesReceived;
     public long MaxConn;
@@ -58,4 +56,37 @@ public sealed class SnmpCounters
         Volatile.Read(ref RepeatSegs), Volatile.Read(ref FecParityShards), Volatile.Read(ref FecErrs),
         Volatile.Read(ref FecRecovered), Volatile.Read(ref FecShortShards),
     ];
+
+    /// <summary>A new instance holding <paramref name="values"/>, in <see cref="DebianFieldNames"/> order.</summary>
+    public static SnmpCounters FromSnapshot(ReadOnlySpan<long> values)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(values.Length, DebianFieldNames.Count, nameof(values));
+        return new SnmpCounters
+        {
+            BytesSent = values[0],
+            BytesReceived = values[1],
+            MaxConn = values[2],
+            ActiveOpens = values[3],
+            PassiveOpens = values[4],
+            CurrEstab = values[5],
+            InErrs = values[6],
+            InCsumErrors = values[7],
+            KcpInErrors = values[8],
+            InPkts = values[9],
+            OutPkts = values[10],
+            InSegs = values[11],
+            OutSegs = values[12],
+            InBytes = values[13],
+            OutBytes = values[14],
+            RetransSegs = values[15],
+            FastRetransSegs = values[16],
+            EarlyRetransSegs = values[17],
+            LostSegs = values[18],
+            RepeatSegs = values[19],
+            FecParityShards = values[20],
+            FecErrs = values[21],
+            FecRecovered = values[22],
+            FecShortShards = values[23],
+        };
+    }
 }

@@ -6,7 +6,7 @@ namespace Kcptun.Diagnostics;
 /// streams and sessions the server refused.</summary>
 public sealed class TunnelGauges
 {
-    /// <summary>The process-wide instance, next to <see cref="SnmpCounters.Global"/>.</summary>
+    /// <summary>The process-wide instance, next to <see cref="SnmpTotals.Shared"/>.</summary>
     public static TunnelGauges Global { get; } = new();
 
     /// <summary>smux streams open now (a stream counts from "stream opened" to "stream closed").</summary>

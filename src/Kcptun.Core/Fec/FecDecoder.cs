@@ -15,7 +15,7 @@ namespace Kcptun.Fec;
 /// rxlimit of 3·(D + P) packets), older sets are dropped (their received data packets count as FECShortShards),
 /// sets idle for 60 s expire, packets of a set already complete are ignored. Shard memory is allocated once per set
 /// slot and reused, so steady-state decoding allocates nothing.</para>
-/// <para>Counters (on the given instance and <see cref="SnmpCounters.Global"/>): FECParityShards for every parity
+/// <para>Counters (on the owner's instance given to the constructor, if any): FECParityShards for every parity
 /// packet handed in, FECRecovered for every rebuilt packet with a valid size field, FECErrs for a rebuilt packet
 /// whose size field is invalid and for hostile input (short or oversized packet, unknown flag, a data packet whose
 /// size field exceeds it, a seqid at or beyond the sender's wrap point), FECShortShards as above.
@@ -47,10 +47,10 @@ public sealed class FecDecoder
     /// until the packets show otherwise.</summary>
     /// <param name="dataShards">D (1..255).</param>
     /// <param name="parityShards">P (1..255, D + P at most 256).</param>
-    /// <param name="counters">The session's counters, or null for the global ones only.</param>
+    /// <param name="counters">The owner's counters to increment, or null for none.</param>
     public FecDecoder(int dataShards, int parityShards, SnmpCounters? counters = null)
     {
-        _counters = ReferenceEquals(counters, SnmpCounters.Global) ? null : counters;
+        _counters = counters;
         for (int i = 0; i < SetSlotCount; i++)
         {
             _slots[i] = new SetSlot();
@@ -326,7 +326,6 @@ public sealed class FecDecoder
 
     private void Count(CounterKind kind)
     {
-        Increment(SnmpCounters.Global, kind);
         if (_counters is not null)
         {
             Increment(_counters, kind);

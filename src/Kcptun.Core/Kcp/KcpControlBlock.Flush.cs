@@ -4,14 +4,19 @@ namespace Kcptun.Kcp;
 public sealed partial class KcpControlBlock
 {
     /// <summary>
-    /// Writes pending ACKs and, unless <paramref name="ackOnly"/>, window probes, newly admitted segments and due
-    /// retransmissions, packing segments into datagrams of at most <see cref="Mtu"/> bytes passed to the output.
+    /// Writes pending ACKs, window probes, newly admitted segments and due retransmissions, packing segments into
+    /// datagrams of at most <see cref="Mtu"/> bytes passed to the output.
     /// </summary>
-    /// <param name="ackOnly">Only flush the ACK list (kcp-go's ackNoDelay path).</param>
     /// <param name="now">The millisecond clock; it becomes the ts of every PUSH sent.</param>
     /// <returns>Milliseconds until the next flush is due: at most <see cref="Interval"/>, earlier if a
     /// retransmission falls due sooner.</returns>
-    public uint Flush(bool ackOnly, uint now)
+    public uint Flush(uint now) => FlushCore(ackOnly: false, now);
+
+    /// <summary>Writes only the pending ACKs (kcp-go's ackNoDelay path); nothing else is sent or scheduled.</summary>
+    /// <param name="now">The millisecond clock.</param>
+    public void FlushAcks(uint now) => FlushCore(ackOnly: true, now);
+
+    private uint FlushCore(bool ackOnly, uint now)
     {
         var buffer = _outputBuffer;
         var offset = _reserved;

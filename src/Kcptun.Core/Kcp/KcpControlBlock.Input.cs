@@ -4,22 +4,26 @@ namespace Kcptun.Kcp;
 public sealed partial class KcpControlBlock
 {
     /// <summary>
-    /// Processes one received KCP packet (one or more segments back to back). Never throws on hostile input.
-    /// May call the output (a full flush when the peer's una advanced, an ACK-only flush with
-    /// <paramref name="ackNoDelay"/>).
+    /// Processes one KCP packet received from the network (one or more segments back to back). Never throws on
+    /// hostile input. May call the output: a full flush when the peer's una advanced, an ACK-only flush with
+    /// <see cref="AckNoDelay"/>.
     /// </summary>
     /// <param name="packet">The KCP bytes of one datagram (after the protection and FEC headers).</param>
-    /// <param name="regular">False for packets recovered by FEC: they do not update the remote window, the RTT
-    /// estimate or RepeatSegs.</param>
-    /// <param name="ackNoDelay">Flush pending ACKs at once instead of at the next flush.</param>
     /// <param name="now">The millisecond clock (the one passed to <see cref="Flush"/>).</param>
-    /// <returns>0, or <see cref="ErrorConversation"/>, <see cref="ErrorTruncated"/>, <see cref="ErrorCommand"/>,
-    /// <see cref="ErrorFragment"/>. Segments before the bad one stay processed, as in kcp-go.</returns>
-    public int Input(ReadOnlySpan<byte> packet, bool regular, bool ackNoDelay, uint now)
+    /// <returns><see cref="KcpInputResult.Accepted"/>, or the first problem found; segments before it stay processed.</returns>
+    public KcpInputResult Input(ReadOnlySpan<byte> packet, uint now) => InputCore(packet, regular: true, now);
+
+    /// <summary>
+    /// As <see cref="Input"/>, for a packet FEC rebuilt: it does not update the remote window, the RTT estimate or
+    /// RepeatSegs, since it did not cross the network when its headers say.
+    /// </summary>
+    public KcpInputResult InputRecovered(ReadOnlySpan<byte> packet, uint now) => InputCore(packet, regular: false, now);
+
+    private KcpInputResult InputCore(ReadOnlySpan<byte> packet, bool regular, uint now)
     {
         if (packet.Length < KcpSegmentHeader.Size)
         {
-            return ErrorConversation;
+            return KcpInputResult.TooShort;
         }
 
         var previousUna = _sendUnacknowledged;
@@ -28,33 +32,33 @@ public sealed partial class KcpControlBlock
         var windowSlid = false;
         long inSegments = 0;
         long repeats = 0;
-        var result = 0;
+        var result = KcpInputResult.Accepted;
 
         while (KcpSegmentHeader.TryRead(packet, out var header))
         {
             var body = packet[KcpSegmentHeader.Size..];
             if (header.Conversation != Conversation)
             {
-                result = ErrorConversation;
+                result = KcpInputResult.ForeignConversation;
                 break;
             }
 
             if (header.Length > (uint)body.Length)
             {
-                result = ErrorTruncated;
+                result = KcpInputResult.Truncated;
                 break;
             }
 
             var command = header.Command;
             if (command is < KcpCommand.Push or > KcpCommand.WindowTell)
             {
-                result = ErrorCommand;
+                result = KcpInputResult.UnknownCommand;
                 break;
             }
 
             if (command == KcpCommand.Push && !StreamMode && header.Fragment >= _receiveWindow)
             {
-                result = ErrorFragment;
+                result = KcpInputResult.FragmentOutOfWindow;
                 break;
             }
 
@@ -130,7 +134,7 @@ public sealed partial class KcpControlBlock
             _deliveredInInput = false;
         }
 
-        if (result != 0)
+        if (result != KcpInputResult.Accepted)
         {
             return result;
         }
@@ -173,14 +177,14 @@ public sealed partial class KcpControlBlock
 
         if (windowSlid)
         {
-            Flush(false, now);
+            Flush(now);
         }
-        else if (ackNoDelay && _ackCount > 0)
+        else if (AckNoDelay && _ackCount > 0)
         {
-            Flush(true, now);
+            FlushAcks(now);
         }
 
-        return 0;
+        return KcpInputResult.Accepted;
     }
 
     /// <summary>Drops every send-buffer segment below the peer's una; then snd_una = first left (or snd_nxt).</summary>

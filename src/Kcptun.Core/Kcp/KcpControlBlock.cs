@@ -23,23 +23,11 @@ public sealed partial class KcpControlBlock
     /// <summary>Spare bytes past <see cref="Mtu"/> in the output buffer, for a trailer such as a GCM tag.</summary>
     public const int OutputSlack = 32;
 
+    /// <summary>kcp-go's flush interval in milliseconds (IKCP_INTERVAL), the default of <see cref="KcpFlushOptions.Interval"/>.</summary>
+    public const int DefaultInterval = 100;
+
     /// <summary>Largest receive window: the wire field that advertises it has 16 bits.</summary>
     public const int MaximumReceiveWindow = ushort.MaxValue;
-
-    /// <summary>Input error: packet shorter than one header, or a segment with a foreign conversation id.</summary>
-    public const int ErrorConversation = -1;
-
-    /// <summary>Input error: a segment's len field exceeds the bytes that follow it.</summary>
-    public const int ErrorTruncated = -2;
-
-    /// <summary>Input error: unknown command byte.</summary>
-    public const int ErrorCommand = -3;
-
-    /// <summary>
-    /// Input error (not in kcp-go): message mode, a PUSH whose frg could never be reassembled inside the receive
-    /// window (frg ≥ receive window). kcp-go would accept it and stall the receive queue for good.
-    /// </summary>
-    public const int ErrorFragment = -4;
 
     /// <summary>Send error: a message-mode send would need more than 255 fragments.</summary>
     public const int ErrorTooManyFragments = -2;
@@ -52,7 +40,6 @@ public sealed partial class KcpControlBlock
     private const uint RtoDefault = 200;         // IKCP_RTO_DEF
     private const uint RtoMaximum = 60000;       // IKCP_RTO_MAX
     private const uint DefaultWindow = 32;       // IKCP_WND_SND / IKCP_WND_RCV
-    private const uint DefaultInterval = 100;    // IKCP_INTERVAL
     private const uint DeadLinkTransmissions = 20;
     private const uint SlowStartThresholdInitial = 2;
     private const uint SlowStartThresholdMinimum = 2;
@@ -98,7 +85,7 @@ public sealed partial class KcpControlBlock
     private uint _probeAt;              // ts_probe
     private uint _poolTrimAt;           // when Flush next trims the segment buffer pool (0: not scheduled)
     private uint _probeWait;
-    private uint _interval = DefaultInterval;
+    private uint _interval = (uint)DefaultInterval;
     private uint _noDelay;
     private int _fastResend;
     private int _fastAckScanStart;      // send-buffer index before which every segment is acked or fastack-saturated
@@ -112,9 +99,9 @@ public sealed partial class KcpControlBlock
 
     /// <summary>Creates a control block with kcp-go's defaults (message mode, MTU 1400, windows 32/32, interval 100).</summary>
     /// <param name="conversation">The conversation id carried in every segment.</param>
-    /// <param name="output">Called for every datagram produced, synchronously from <see cref="Flush"/> and <see cref="Input"/>.</param>
+    /// <param name="output">Called for every datagram produced, synchronously from the flushes and inputs.</param>
     /// <param name="reserved">Bytes left free at the front of each datagram for outer headers (Go: ReserveBytes).</param>
-    /// <param name="counters">Session counters to increment besides <see cref="SnmpCounters.Global"/>.</param>
+    /// <param name="counters">The owner's counters to increment (segments in/out, retransmissions, repeats); null: none.</param>
     public KcpControlBlock(uint conversation, KcpOutput output, int reserved = 0, SnmpCounters? counters = null)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -235,35 +222,41 @@ public sealed partial class KcpControlBlock
     }
 
     /// <summary>
-    /// kcp-go's NoDelay: <paramref name="noDelay"/> non-zero selects a 30 ms minimum RTO (else 100) and half-RTO
-    /// back-off; <paramref name="interval"/> is clamped to [10, 5000]; <paramref name="resend"/> is the fast
-    /// retransmit threshold (0 off); <paramref name="noCongestionControl"/> non-zero turns congestion control off.
-    /// A negative argument leaves that setting unchanged.
+    /// The nodelay, interval, fast-resend and congestion-window settings (kcp-go's NoDelay), read and applied as one
+    /// value; <see cref="KcpFlushOptions.Interval"/> is clamped to [10, 5000] when applied.
     /// </summary>
-    public void SetNoDelay(int noDelay, int interval, int resend, int noCongestionControl)
+    public KcpFlushOptions FlushOptions
     {
-        if (noDelay >= 0)
+        get => new()
         {
-            _noDelay = (uint)noDelay;
-            _minimumRto = noDelay != 0 ? RtoNoDelayMinimum : RtoMinimum;
-        }
+            NoDelay = _noDelay != 0,
+            Interval = (int)_interval,
+            FastResend = _fastResend,
+            UseCongestionWindow = !_noCongestionControl,
+        };
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            ArgumentOutOfRangeException.ThrowIfNegative(value.Interval, nameof(value));
+            ArgumentOutOfRangeException.ThrowIfNegative(value.FastResend, nameof(value));
+            _noDelay = value.NoDelay ? 1u : 0u;
+            _minimumRto = value.NoDelay ? RtoNoDelayMinimum : RtoMinimum;
+            _interval = (uint)Math.Clamp(value.Interval, 10, 5000);
+            if (_fastResend != value.FastResend)
+            {
+                _fastResend = value.FastResend;
+                _fastAckScanStart = 0; // the saturation cap may have risen
+            }
 
-        if (interval >= 0)
-        {
-            _interval = (uint)Math.Clamp(interval, 10, 5000);
-        }
-
-        if (resend >= 0)
-        {
-            _fastResend = resend;
-            _fastAckScanStart = 0; // the saturation cap may have risen
-        }
-
-        if (noCongestionControl >= 0)
-        {
-            _noCongestionControl = noCongestionControl != 0;
+            _noCongestionControl = !value.UseCongestionWindow;
         }
     }
+
+    /// <summary>
+    /// Flush pending ACKs as soon as an input queues them, instead of at the next <see cref="Flush"/> (kcptun's
+    /// <c>--acknodelay</c>).
+    /// </summary>
+    public bool AckNoDelay { get; set; }
 
     /// <summary>
     /// Sets the send and receive windows in segments; a value ≤ 0 leaves that window unchanged. The receive window
@@ -348,29 +341,24 @@ public sealed partial class KcpControlBlock
 
     private void Count(long inSegments, long outSegments)
     {
-        var global = SnmpCounters.Global;
+        if (_counters is null)
+        {
+            return;
+        }
+
         if (inSegments != 0)
         {
-            Add(ref global.InSegs, inSegments);
-            if (_counters is not null)
-            {
-                Add(ref _counters.InSegs, inSegments);
-            }
+            Add(ref _counters.InSegs, inSegments);
         }
 
         if (outSegments != 0)
         {
-            Add(ref global.OutSegs, outSegments);
-            if (_counters is not null)
-            {
-                Add(ref _counters.OutSegs, outSegments);
-            }
+            Add(ref _counters.OutSegs, outSegments);
         }
     }
 
     private void CountRepeats(long repeats)
     {
-        Add(ref SnmpCounters.Global.RepeatSegs, repeats);
         if (_counters is not null)
         {
             Add(ref _counters.RepeatSegs, repeats);
@@ -379,11 +367,9 @@ public sealed partial class KcpControlBlock
 
     private void CountRetransmissions(long fast, long early, long lost)
     {
-        var sum = fast + early + lost;
-        CountRetransmissionsOn(SnmpCounters.Global, fast, early, lost, sum);
         if (_counters is not null)
         {
-            CountRetransmissionsOn(_counters, fast, early, lost, sum);
+            CountRetransmissionsOn(_counters, fast, early, lost, fast + early + lost);
         }
     }
 

@@ -77,14 +77,8 @@ internal class DatagramSocket : IDatagramTransport
             error = SocketError.Success;
             return true;
         }
-        catch (SocketException e)
+        catch (Exception e) when (SendErrors.TryClassify(e, out error))
         {
-            error = e.SocketErrorCode;
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            error = SocketError.OperationAborted;
             return false;
         }
     }

@@ -51,6 +51,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         _opener = options.ProtectionFactory();
         _admission = sessions ?? NewSessionLimit();
         _clock = KcpClock.For(options.TimeProvider);
+        options.Totals.Attach(Counters);
     }
 
     /// <summary>
@@ -111,7 +112,8 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
 
     /// <summary>
     /// Events counted before a datagram reaches a session (bad CRC, too short, dropped for a full backlog or a
-    /// conversation mismatch). Each also goes to <see cref="SnmpCounters.Global"/>; sessions count the rest.
+    /// conversation mismatch), attached to <see cref="KcpSessionOptions.Totals"/> until the listener is disposed;
+    /// sessions count the rest.
     /// </summary>
     public SnmpCounters Counters { get; } = new();
 
@@ -147,7 +149,6 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
             return;
         }
 
-        SnmpCounters global = SnmpCounters.Global;
         if (!PacketPipeline.TryOpen(_opener, datagram, Counters, out Span<byte> payload))
         {
             return;
@@ -170,7 +171,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
 
             if (sequence != 0)
             {
-                TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+                Interlocked.Increment(ref Counters.InErrs);
                 return;
             }
 
@@ -180,7 +181,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
 
         if (!hasConversation)
         {
-            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+            Interlocked.Increment(ref Counters.InErrs);
             return;
         }
 
@@ -210,7 +211,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
     // kcp-go drops one beyond its backlog; the client's retransmissions try again.
     private void Refuse()
     {
-        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        Interlocked.Increment(ref Counters.InErrs);
         Interlocked.Increment(ref TunnelGauges.Global.RefusedSessions);
         long refused = _admission.NoteRefused(_clock.NowMilliseconds);
         if (refused > 0)
@@ -221,11 +222,11 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
     }
 
     void IDatagramReceiver.OnReceiveError(SocketError error) =>
-        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        Interlocked.Increment(ref Counters.InErrs);
 
     void IDatagramReceiver.OnDatagramFault(Exception fault)
     {
-        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        Interlocked.Increment(ref Counters.InErrs);
         if (Interlocked.Exchange(ref _faultLogged, 1) == 0)
         {
             _options.Log?.Invoke($"kcp listener {LocalEndPoint}: datagram handling failed: {fault}");
@@ -289,5 +290,7 @@ public sealed class KcpListener : IAsyncDisposable, IDatagramReceiver
         {
             pending.CloseCore();
         }
+
+        _options.Totals.Detach(Counters);
     }
 }

@@ -93,7 +93,6 @@ public sealed partial class KcpSession : IDatagramReceiver
 
     void IDatagramReceiver.OnDatagram(Span<byte> datagram, SocketAddress source)
     {
-        SnmpCounters global = SnmpCounters.Global;
 
         // Only the first source address is ever accepted (normally the server), before any crypto check.
         if (_firstSource is null)
@@ -102,7 +101,7 @@ public sealed partial class KcpSession : IDatagramReceiver
         }
         else if (!_firstSource.Equals(source))
         {
-            TransportCounters.Increment(ref Counters.InErrs, ref global.InErrs);
+            Interlocked.Increment(ref Counters.InErrs);
             return;
         }
 
@@ -115,11 +114,11 @@ public sealed partial class KcpSession : IDatagramReceiver
     }
 
     void IDatagramReceiver.OnReceiveError(SocketError error) =>
-        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        Interlocked.Increment(ref Counters.InErrs);
 
     void IDatagramReceiver.OnDatagramFault(Exception fault)
     {
-        TransportCounters.Increment(ref Counters.InErrs, ref SnmpCounters.Global.InErrs);
+        Interlocked.Increment(ref Counters.InErrs);
         _log?.Invoke($"kcp session {Conversation:x8}: datagram handling failed: {fault}");
     }
 

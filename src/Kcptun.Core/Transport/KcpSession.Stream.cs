@@ -57,8 +57,7 @@ public sealed partial class KcpSession
 
         if (received > 0)
         {
-            SnmpCounters global = SnmpCounters.Global;
-            TransportCounters.Add(ref Counters.BytesReceived, ref global.BytesReceived, received);
+            Interlocked.Add(ref Counters.BytesReceived, received);
             return received;
         }
 
@@ -139,8 +138,7 @@ public sealed partial class KcpSession
             FlushLocked();
         }
 
-        SnmpCounters global = SnmpCounters.Global;
-        TransportCounters.Add(ref Counters.BytesSent, ref global.BytesSent, length);
+        Interlocked.Add(ref Counters.BytesSent, length);
         return true;
     }
 

@@ -31,7 +31,6 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private readonly PacketProtection _protection;
     private readonly IDatagramTransport _transport;
     private readonly KcpListener? _listener;
-    private readonly bool _ackNoDelay;
     private readonly Action<string>? _log;
     private readonly SendPacer? _pacer;
     private readonly WireSink _wire;
@@ -44,6 +43,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private bool _buffersReleased;
     private int _sendErrorLogged;
     private Exception? _transportError;
+    private readonly SnmpTotals _totals;
 
     internal KcpSession(uint conversation, IDatagramTransport transport, SocketAddress remoteAddress, EndPoint remoteEndPoint,
         KcpSessionOptions options, KcpListener? listener)
@@ -53,10 +53,10 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         RemoteAddress = remoteAddress;
         RemoteEndPoint = remoteEndPoint;
         _listener = listener;
-        _ackNoDelay = options.AckNoDelay;
         _log = options.Log;
         _clock = KcpClock.For(options.TimeProvider);
         _scheduler = options.Scheduler ?? KcpScheduler.Shared;
+        _totals = options.Totals;
         _protection = options.ProtectionFactory();
         _wire = new WireSink(this);
         if (options.RateLimit > 0)
@@ -69,7 +69,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
         // The order kcptun applies them (section 7.2); MTU above 1500 is ignored as in Debian kcp-go.
         _kcp.StreamMode = options.StreamMode;
-        _kcp.SetNoDelay(options.NoDelay, options.Interval, options.Resend, options.NoCongestionControl);
+        _kcp.FlushOptions = options.KcpFlushOptions;
+        _kcp.AckNoDelay = options.AckNoDelay;
         _kcp.SetWindowSize(options.SendWindow, options.ReceiveWindow);
         if (options.Mtu <= KcpSessionOptions.MaxDatagramSize)
         {
@@ -79,7 +80,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         _kcp.CongestionControl = options.CongestionControl;
         _kcp.AdaptiveReceiveWindow = options.AdaptiveReceiveWindow && options.CongestionControl == CongestionControl.Bbr;
 
-        TransportCounters.SessionOpened(Counters, active: listener is null);
+        TransportCounters.SessionOpened(Counters, _totals, active: listener is null);
     }
 
     /// <summary>Hands the session to its scheduler, which runs its periodic flush from now until it closes.</summary>
@@ -97,7 +98,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     /// <summary>The local address of the UDP socket (shared with the listener for an accepted session).</summary>
     public EndPoint LocalEndPoint => _transport.LocalEndPoint;
 
-    /// <summary>This session's counters; every increment also goes to <see cref="SnmpCounters.Global"/>.</summary>
+    /// <summary>This session's counters, attached to <see cref="KcpSessionOptions.Totals"/> while it is open.</summary>
     public SnmpCounters Counters { get; } = new();
 
     /// <summary>True once the session is closed (disposed, replaced by a new client on the same address, or its listener closed).</summary>
@@ -144,7 +145,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
             ObservePeerLocked(payload);
             long now = _clock.NowMilliseconds;
-            _pipeline.Input(payload, _kcp, _ackNoDelay, now);
+            _pipeline.Input(payload, _kcp, now);
             FlushIfDueLocked(now);
             _pipeline.SendPending();
             TrackProgressLocked();
@@ -270,7 +271,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     /// <summary>KCP's full flush, then the batch of datagrams it output leaves; returns KCP's delay to the next flush.</summary>
     private uint FlushAndSendLocked(uint now)
     {
-        uint delay = _kcp.Flush(false, now);
+        uint delay = _kcp.Flush(now);
         _pipeline.ObserveSender(_kcp);
         _pipeline.SendPending();
         TrackProgressLocked();
@@ -319,9 +320,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
         NoteSent();
         int sent = _transport.SendBatch(batch, 0, now, RemoteAddress, out long bytes, out SocketError error);
-        SnmpCounters global = SnmpCounters.Global;
-        TransportCounters.Add(ref Counters.OutPkts, ref global.OutPkts, sent);
-        TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, bytes);
+        Interlocked.Add(ref Counters.OutPkts, sent);
+        Interlocked.Add(ref Counters.OutBytes, bytes);
         if (sent < now)
         {
             LogSendError(error);
@@ -333,9 +333,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         NoteSent();
         if (_transport.TrySend(datagram, RemoteAddress, out SocketError error))
         {
-            SnmpCounters global = SnmpCounters.Global;
-            TransportCounters.Increment(ref Counters.OutPkts, ref global.OutPkts);
-            TransportCounters.Add(ref Counters.OutBytes, ref global.OutBytes, datagram.Length);
+            Interlocked.Increment(ref Counters.OutPkts);
+            Interlocked.Add(ref Counters.OutBytes, datagram.Length);
         }
         else
         {
@@ -390,7 +389,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
             _buffersReleased = true;
         }
 
-        TransportCounters.SessionClosed(Counters);
+        TransportCounters.SessionClosed(Counters, _totals);
         _readable.Set();
         _writable.Set();
         if (_listener is null)

@@ -1,5 +1,7 @@
 using System.Net;
 using Kcptun.Crypto;
+using Kcptun.Diagnostics;
+using Kcptun.Kcp;
 
 namespace Kcptun.Transport;
 
@@ -23,6 +25,18 @@ public sealed record KcpSessionOptions
 
     /// <summary>1 disables KCP congestion control (kcptun's <c>nc</c>). Negative: KCP default.</summary>
     public int NoCongestionControl { get; init; } = 1;
+
+    /// <summary>
+    /// <see cref="NoDelay"/>, <see cref="Interval"/>, <see cref="Resend"/> and <see cref="NoCongestionControl"/> as
+    /// the control block takes them; a negative value keeps KCP's default for that one.
+    /// </summary>
+    public KcpFlushOptions KcpFlushOptions => new()
+    {
+        NoDelay = NoDelay > 0,
+        Interval = Interval < 0 ? KcpControlBlock.DefaultInterval : Interval,
+        FastResend = Math.Max(Resend, 0),
+        UseCongestionWindow = NoCongestionControl <= 0,
+    };
 
     /// <summary>KCP send window in segments (<c>--sndwnd</c>; client 128, server 1024).</summary>
     public int SendWindow { get; init; } = 128;
@@ -72,6 +86,12 @@ public sealed record KcpSessionOptions
     /// (<see cref="RateLimit"/>). Tests inject a fake one, with a <see cref="Scheduler"/> on the same clock.
     /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the sessions (and a listener) attach their <see cref="SnmpCounters"/> while open, for the sums SIGUSR1,
+    /// --snmplog and /metrics print; default <see cref="SnmpTotals.Shared"/>. Tests pass their own to see one run's totals.
+    /// </summary>
+    public SnmpTotals Totals { get; init; } = SnmpTotals.Shared;
 
     /// <summary>
     /// What drives the sessions' periodic flush; null: <see cref="KcpScheduler.Shared"/>, the process-wide thread on the

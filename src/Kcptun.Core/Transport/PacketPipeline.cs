@@ -226,10 +226,9 @@ internal sealed class PacketPipeline
     /// </summary>
     public static bool TryOpen(PacketProtection protection, Span<byte> datagram, SnmpCounters counters, out Span<byte> payload)
     {
-        SnmpCounters global = SnmpCounters.Global;
         if (!protection.TryOpen(datagram, out Range range))
         {
-            TransportCounters.Increment(ref counters.InCsumErrors, ref global.InCsumErrors);
+            Interlocked.Increment(ref counters.InCsumErrors);
             payload = default;
             return false;
         }
@@ -237,7 +236,7 @@ internal sealed class PacketPipeline
         payload = datagram[range];
         if (payload.Length < KcpOverhead)
         {
-            TransportCounters.Increment(ref counters.InErrs, ref global.InErrs);
+            Interlocked.Increment(ref counters.InErrs);
             return false;
         }
 
@@ -284,15 +283,14 @@ internal sealed class PacketPipeline
     /// decoder at <paramref name="nowMilliseconds"/> (the session's <see cref="KcpClock"/>); counts InPkts, InBytes and
     /// KCPInErrors.
     /// </summary>
-    public void Input(ReadOnlySpan<byte> payload, KcpControlBlock kcp, bool ackNoDelay, long nowMilliseconds)
+    public void Input(ReadOnlySpan<byte> payload, KcpControlBlock kcp, long nowMilliseconds)
     {
-        SnmpCounters global = SnmpCounters.Global;
         uint now = unchecked((uint)nowMilliseconds);
         long kcpErrors = 0;
         ushort flag = BinaryPrimitives.ReadUInt16LittleEndian(payload[4..]);
         if (flag is FecDataFlag or FecParityFlag)
         {
-            if (flag == FecDataFlag && kcp.Input(payload[FecHeaderSize..], true, ackNoDelay, now) != 0)
+            if (flag == FecDataFlag && kcp.Input(payload[FecHeaderSize..], now) != KcpInputResult.Accepted)
             {
                 kcpErrors++;
             }
@@ -302,22 +300,22 @@ internal sealed class PacketPipeline
             int recovered = _decoder.Decode(payload, nowMilliseconds);
             for (int i = 0; i < recovered; i++)
             {
-                if (kcp.Input(_decoder.Recovered(i), false, ackNoDelay, now) != 0)
+                if (kcp.InputRecovered(_decoder.Recovered(i), now) != KcpInputResult.Accepted)
                 {
                     kcpErrors++;
                 }
             }
         }
-        else if (kcp.Input(payload, true, ackNoDelay, now) != 0)
+        else if (kcp.Input(payload, now) != KcpInputResult.Accepted)
         {
             kcpErrors++;
         }
 
-        TransportCounters.Increment(ref _counters.InPkts, ref global.InPkts);
-        TransportCounters.Add(ref _counters.InBytes, ref global.InBytes, payload.Length);
+        Interlocked.Increment(ref _counters.InPkts);
+        Interlocked.Add(ref _counters.InBytes, payload.Length);
         if (kcpErrors > 0)
         {
-            TransportCounters.Add(ref _counters.KcpInErrors, ref global.KcpInErrors, kcpErrors);
+            Interlocked.Add(ref _counters.KcpInErrors, kcpErrors);
         }
     }
 }

@@ -2,56 +2,34 @@ using Kcptun.Diagnostics;
 
 namespace Kcptun.Transport;
 
-/// <summary>Adds to a session's (or listener's) counter and to the process-wide one in one call.</summary>
+/// <summary>A session's open and close on its own counters and on the totals it is attached to.</summary>
 internal static class TransportCounters
 {
-    public static void Add(ref long local, ref long global, long value)
+    /// <summary>
+    /// Counts a session coming up (kcp-go's newUDPSession): its open counter, its CurrEstab and MaxConn (1 while it
+    /// lives), and the process's concurrent sessions on <paramref name="totals"/>, which it is attached to from now.
+    /// </summary>
+    public static void SessionOpened(SnmpCounters local, SnmpTotals totals, bool active)
     {
-        Interlocked.Add(ref local, value);
-        Interlocked.Add(ref global, value);
-    }
-
-    public static void Increment(ref long local, ref long global)
-    {
-        Interlocked.Increment(ref local);
-        Interlocked.Increment(ref global);
-    }
-
-    /// <summary>Counts a session coming up: its open counter, CurrEstab and MaxConn (as kcp-go's newUDPSession).</summary>
-    public static void SessionOpened(SnmpCounters local, bool active)
-    {
-        SnmpCounters global = SnmpCounters.Global;
         if (active)
         {
-            Increment(ref local.ActiveOpens, ref global.ActiveOpens);
+            Interlocked.Increment(ref local.ActiveOpens);
         }
         else
         {
-            Increment(ref local.PassiveOpens, ref global.PassiveOpens);
+            Interlocked.Increment(ref local.PassiveOpens);
         }
 
-        RaiseMax(local, Interlocked.Increment(ref local.CurrEstab));
-        RaiseMax(global, Interlocked.Increment(ref global.CurrEstab));
+        Volatile.Write(ref local.MaxConn, Interlocked.Increment(ref local.CurrEstab));
+        totals.Attach(local);
+        totals.SessionOpened();
     }
 
-    public static void SessionClosed(SnmpCounters local)
+    /// <summary>Counts a session going down and folds its counters into the totals' closed accumulator.</summary>
+    public static void SessionClosed(SnmpCounters local, SnmpTotals totals)
     {
         Interlocked.Decrement(ref local.CurrEstab);
-        Interlocked.Decrement(ref SnmpCounters.Global.CurrEstab);
-    }
-
-    private static void RaiseMax(SnmpCounters counters, long established)
-    {
-        long max = Volatile.Read(ref counters.MaxConn);
-        while (established > max)
-        {
-            long seen = Interlocked.CompareExchange(ref counters.MaxConn, established, max);
-            if (seen == max)
-            {
-                return;
-            }
-
-            max = seen;
-        }
+        totals.SessionClosed();
+        totals.Detach(local);
     }
 }

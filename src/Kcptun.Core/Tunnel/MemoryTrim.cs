@@ -20,20 +20,7 @@ internal static class MemoryTrim
     public static long Trims => Interlocked.Read(ref s_trims);
 
     /// <summary>Notes that <paramref name="open"/> streams are open now (after an open).</summary>
-    public static void NoteOpen(long open)
-    {
-        var high = Interlocked.Read(ref s_highWater);
-        while (open > high)
-        {
-            var seen = Interlocked.CompareExchange(ref s_highWater, open, high);
-            if (seen == high)
-            {
-                return;
-            }
-
-            high = seen;
-        }
-    }
+    public static void NoteOpen(long open) => Kcptun.Threading.InterlockedMax.Raise(ref s_highWater, open);
 
     /// <summary>Trims once a burst has ended: true when it collected.</summary>
     public static bool Check(long open)

@@ -231,21 +231,8 @@ public sealed class TunnelClient : IAsyncDisposable
             return;
         }
 
-        var streamText = $"{slot.RemoteAddress}({stream.Id})";
-        StreamLine($"stream opened in: {peer} out: {streamText}");
-        MemoryTrim.NoteOpen(Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams));
-        Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
-        // The session's end must end this connection even while no direction reads the stream (half-closed, waiting).
-        using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
-        var error = await StreamPipe.RunAsync(local, tunnel, _settings.CloseWait, scope.Token).ConfigureAwait(false);
-        error ??= stream.Session.CloseReason;
-        if (error is SmuxProtocolException)
-        {
-            _log.Write($"smux {error.Message} in: {peer} out: {streamText}");
-        }
-
-        Interlocked.Decrement(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
-        StreamLine($"stream closed in: {peer} out: {streamText}");
+        await TunnelStreamPump.RunAsync(local, stream, _pads, _settings.CloseWait, _log, _settings.Quiet, peer,
+            $"{slot.RemoteAddress}({stream.Id})", alsoOpen: 0, cancellationToken).ConfigureAwait(false);
     }
 
     // kcptun's scavenger: once a second, forget sessions that closed by themselves and close those past their TTL.

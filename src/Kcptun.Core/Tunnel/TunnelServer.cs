@@ -211,29 +211,7 @@ public sealed class TunnelServer : IAsyncDisposable
             return;
         }
 
-        var streamText = $"{remoteAddress}({stream.Id})";
-        StreamLine($"stream opened in: {streamText} out: {_settings.Target}");
-        Interlocked.Increment(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
-        MemoryTrim.NoteOpen(Load);
-        Stream tunnel = _pads is null ? stream : new QppStream(stream, _pads);
-        // The session's end must end this stream even while no direction reads it (half-closed, waiting).
-        using var scope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Session.Closing);
-        var error = await StreamPipe.RunAsync(target, tunnel, _settings.CloseWait, scope.Token).ConfigureAwait(false);
-        error ??= stream.Session.CloseReason;
-        if (error is SmuxProtocolException)
-        {
-            _log.Write($"smux {error.Message} in: {streamText} out: {_settings.Target}");
-        }
-
-        Interlocked.Decrement(ref Kcptun.Diagnostics.TunnelGauges.Global.OpenStreams);
-        StreamLine($"stream closed in: {streamText} out: {_settings.Target}");
-    }
-
-    private void StreamLine(string message)
-    {
-        if (!_settings.Quiet)
-        {
-            _log.Write(message);
-        }
+        await TunnelStreamPump.RunAsync(target, stream, _pads, _settings.CloseWait, _log, _settings.Quiet,
+            $"{remoteAddress}({stream.Id})", _settings.Target, Volatile.Read(ref _sessions), cancellationToken).ConfigureAwait(false);
     }
 }

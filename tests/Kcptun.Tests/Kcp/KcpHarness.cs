@@ -20,7 +20,7 @@ public sealed class KcpHarness
     {
         Reserved = reserved;
         Block = new KcpControlBlock(Conv, Capture, reserved, Counters) { StreamMode = stream };
-        Block.SetNoDelay(-1, -1, -1, 1); // congestion control off, as in every kcptun mode; tests that want it turn it on
+        Block.FlushOptions = Block.FlushOptions with { UseCongestionWindow = false }; // congestion control off, as in every kcptun mode; tests that want it turn it on
     }
 
     public KcpControlBlock Block { get; }
@@ -61,7 +61,7 @@ public sealed class KcpHarness
         return [.. bytes];
     }
 
-    public int Input(uint now, params WireSegment[] segments) => Block.Input(Packet(segments), true, false, now);
+    public KcpInputResult Input(uint now, params WireSegment[] segments) => Block.Input(Packet(segments), now);
 
     public static List<WireSegment> Decode(ReadOnlySpan<byte> kcp)
     {

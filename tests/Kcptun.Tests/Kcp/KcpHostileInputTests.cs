@@ -12,7 +12,7 @@ public class KcpHostileInputTests
         var h = new KcpHarness();
         for (var n = 0; n < KcpSegmentHeader.Size; n++)
         {
-            Assert.Equal(KcpControlBlock.ErrorConversation, h.Block.Input(new byte[n], true, false, 0));
+            Assert.Equal(KcpInputResult.TooShort, h.Block.Input(new byte[n], 0));
         }
     }
 
@@ -21,7 +21,7 @@ public class KcpHostileInputTests
     {
         var h = new KcpHarness();
         var rc = h.Input(1, Segment(KcpCommand.Push, sn: 0, data: [1]), Segment(KcpCommand.Push, sn: 1, data: [2], conv: Conv + 1));
-        Assert.Equal(KcpControlBlock.ErrorConversation, rc);
+        Assert.Equal(KcpInputResult.ForeignConversation, rc);
         Assert.Equal(1u, h.Block.ReceiveNext);
         Assert.Equal(0, h.Counters.InSegs); // kcp-go counts InSegs only for packets without error
     }
@@ -34,7 +34,7 @@ public class KcpHostileInputTests
     public void Unknown_command_is_rejected(byte command)
     {
         var h = new KcpHarness();
-        Assert.Equal(KcpControlBlock.ErrorCommand, h.Input(1, Segment((KcpCommand)command, sn: 0)));
+        Assert.Equal(KcpInputResult.UnknownCommand, h.Input(1, Segment((KcpCommand)command, sn: 0)));
         Assert.Equal(32, h.Block.RemoteWindow);
     }
 
@@ -48,7 +48,7 @@ public class KcpHostileInputTests
         var h = new KcpHarness();
         var packet = Packet(Segment(KcpCommand.Push, sn: 0));
         BitConverter.TryWriteBytes(packet.AsSpan(20), length);
-        Assert.Equal(KcpControlBlock.ErrorTruncated, h.Block.Input(packet, true, false, 0));
+        Assert.Equal(KcpInputResult.Truncated, h.Block.Input(packet, 0));
         Assert.Equal(0, h.Block.PendingAcks);
     }
 
@@ -56,11 +56,11 @@ public class KcpHostileInputTests
     public void Absurd_window_is_accepted_and_bounded_by_the_send_window()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, 0, 1);
-        Assert.Equal(0, h.Input(1, Segment(KcpCommand.WindowTell, wnd: ushort.MaxValue)));
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = 0, UseCongestionWindow = false };
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Segment(KcpCommand.WindowTell, wnd: ushort.MaxValue)));
         Assert.Equal(ushort.MaxValue, h.Block.RemoteWindow);
         h.Block.Send(new byte[h.Block.Mss * 40]);
-        h.Block.Flush(false, 2);
+        h.Block.Flush(2);
         Assert.Equal(32, h.Pushes.Count());
     }
 
@@ -68,11 +68,11 @@ public class KcpHostileInputTests
     public void Fragment_count_beyond_the_receive_window_is_rejected_in_message_mode_and_ignored_in_stream_mode()
     {
         var message = new KcpHarness(stream: false);
-        Assert.Equal(KcpControlBlock.ErrorFragment, message.Input(1, Segment(KcpCommand.Push, sn: 0, frg: 32, data: [1])));
-        Assert.Equal(0, message.Input(1, Segment(KcpCommand.Push, sn: 0, frg: 31, data: [1])));
+        Assert.Equal(KcpInputResult.FragmentOutOfWindow, message.Input(1, Segment(KcpCommand.Push, sn: 0, frg: 32, data: [1])));
+        Assert.Equal(KcpInputResult.Accepted, message.Input(1, Segment(KcpCommand.Push, sn: 0, frg: 31, data: [1])));
 
         var stream = new KcpHarness();
-        Assert.Equal(0, stream.Input(1, Segment(KcpCommand.Push, sn: 0, frg: 255, data: [1, 2])));
+        Assert.Equal(KcpInputResult.Accepted, stream.Input(1, Segment(KcpCommand.Push, sn: 0, frg: 255, data: [1, 2])));
         Assert.Equal(2, stream.Block.Receive(new byte[8]));
     }
 
@@ -81,11 +81,11 @@ public class KcpHostileInputTests
     {
         var h = new KcpHarness();
         h.Block.Send(new byte[3000]);
-        h.Block.Flush(false, 0);
-        Assert.Equal(0, h.Input(1, Segment(KcpCommand.Ack, sn: 0xFFFF_FFF0, ts: 5, una: 0x7000_0000)));
+        h.Block.Flush(0);
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Segment(KcpCommand.Ack, sn: 0xFFFF_FFF0, ts: 5, una: 0x7000_0000)));
         Assert.Equal(0, h.Block.WaitingToSend);
         Assert.Equal(h.Block.SendNext, h.Block.SendUnacknowledged);
-        Assert.Equal(0, h.Input(2, Segment(KcpCommand.Push, sn: 0x8000_0000, data: [1])));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(2, Segment(KcpCommand.Push, sn: 0x8000_0000, data: [1])));
         Assert.Equal(0, h.Block.PendingAcks);
     }
 
@@ -108,11 +108,13 @@ public class KcpHostileInputTests
                 }
             }
 
-            var rc = h.Block.Input(packet, random.Next(2) == 0, random.Next(2) == 0, (uint)i);
-            Assert.InRange(rc, -4, 0);
+            bool regular = random.Next(2) == 0;
+            h.Block.AckNoDelay = random.Next(2) == 0;
+            var rc = regular ? h.Block.Input(packet, (uint)i) : h.Block.InputRecovered(packet, (uint)i);
+            Assert.True(Enum.IsDefined(rc), rc.ToString());
             if (random.Next(10) == 0)
             {
-                h.Block.Flush(false, (uint)i);
+                h.Block.Flush((uint)i);
                 h.Block.Receive(new byte[random.Next(0, 3000)]);
             }
         }
@@ -123,7 +125,7 @@ public class KcpHostileInputTests
         {
         }
 
-        Assert.Equal(0, h.Input(1, Segment(KcpCommand.Push, sn: h.Block.ReceiveNext, data: [42])));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Segment(KcpCommand.Push, sn: h.Block.ReceiveNext, data: [42])));
         Assert.True(h.Block.ReceiveNext >= next);
     }
 }

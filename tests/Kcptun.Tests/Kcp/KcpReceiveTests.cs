@@ -12,8 +12,8 @@ public class KcpReceiveTests
     public void Acks_covered_by_una_are_omitted_except_the_last()
     {
         var h = new KcpHarness();
-        Assert.Equal(0, h.Input(1, Push(0, 1), Push(1, 2), Push(2, 3)));
-        h.Block.Flush(false, 2);
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Push(0, 1), Push(1, 2), Push(2, 3)));
+        h.Block.Flush(2);
         var ack = Assert.Single(h.Acks);
         Assert.Equal(2u, ack.Sn);
         Assert.Equal(102u, ack.Header.Timestamp);
@@ -24,9 +24,9 @@ public class KcpReceiveTests
     public void Acks_at_or_above_una_are_all_sent_in_arrival_order()
     {
         var h = new KcpHarness();
-        Assert.Equal(0, h.Input(1, Push(0, 1), Push(5, 6), Push(1, 2), Push(7, 8), Push(3, 4)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Push(0, 1), Push(5, 6), Push(1, 2), Push(7, 8), Push(3, 4)));
         // acklist 0 5 1 7 3, rcv_nxt 2: 0 and 1 are covered, 3 is last.
-        h.Block.Flush(false, 2);
+        h.Block.Flush(2);
         Assert.Equal([5u, 7u, 3u], h.Acks.Select(a => a.Sn));
         Assert.Equal([105u, 107u, 103u], h.Acks.Select(a => a.Header.Timestamp));
         Assert.Equal(2, h.Block.ReceiveQueueCount);
@@ -37,10 +37,10 @@ public class KcpReceiveTests
     public void Duplicates_are_acked_again_but_stored_once_and_counted()
     {
         var h = new KcpHarness();
-        Assert.Equal(0, h.Input(1, Push(2, 9)));
-        Assert.Equal(0, h.Input(1, Push(2, 9)));
-        Assert.Equal(0, h.Input(1, Push(0, 7)));
-        Assert.Equal(0, h.Input(1, Push(0, 7)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Push(2, 9)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Push(2, 9)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Push(0, 7)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Push(0, 7)));
         Assert.Equal(2, h.Counters.RepeatSegs);
         Assert.Equal(4, h.Block.PendingAcks);
         Assert.Equal(1, h.Block.ReceiveBufferCount);
@@ -54,9 +54,23 @@ public class KcpReceiveTests
     public void Fec_recovered_duplicates_do_not_count_as_repeats()
     {
         var h = new KcpHarness();
-        Assert.Equal(0, h.Block.Input(Packet(Push(0, 7)), regular: false, ackNoDelay: false, now: 1));
-        Assert.Equal(0, h.Block.Input(Packet(Push(0, 7)), regular: false, ackNoDelay: false, now: 1));
+        Assert.Equal(KcpInputResult.Accepted, h.Block.InputRecovered(Packet(Push(0, 7)), 1));
+        Assert.Equal(KcpInputResult.Accepted, h.Block.InputRecovered(Packet(Push(0, 7)), 1));
         Assert.Equal(0, h.Counters.RepeatSegs);
+    }
+
+    [Fact]
+    public void FlushAcks_sends_the_acks_and_nothing_else()
+    {
+        var h = new KcpHarness();
+        h.Block.Send([1, 2, 3]);
+        Assert.Equal(KcpInputResult.Accepted, h.Block.Input(Packet(Push(0, 1)), 1));
+        Assert.Empty(h.Output);
+        h.Block.FlushAcks(2);
+        var ack = Assert.Single(h.Output);
+        Assert.Equal(KcpCommand.Ack, ack.Command);
+        h.Block.Flush(3);
+        Assert.Contains(h.Output, s => s.Command == KcpCommand.Push);
     }
 
     [Fact]
@@ -64,7 +78,8 @@ public class KcpReceiveTests
     {
         var h = new KcpHarness();
         h.Block.Send([1, 2, 3]);
-        Assert.Equal(0, h.Block.Input(Packet(Push(0, 1)), regular: true, ackNoDelay: true, now: 1));
+        h.Block.AckNoDelay = true;
+        Assert.Equal(KcpInputResult.Accepted, h.Block.Input(Packet(Push(0, 1)), 1));
         var ack = Assert.Single(h.Output);
         Assert.Equal(KcpCommand.Ack, ack.Command);
     }
@@ -79,14 +94,14 @@ public class KcpReceiveTests
         Assert.Equal(1, h.Block.WaitingToSend);
         Assert.Equal(mss, h.Block.Send(new byte[mss]));
         Assert.Equal(2, h.Block.WaitingToSend);
-        h.Block.Flush(false, 0);
+        h.Block.Flush(0);
         Assert.Equal([mss, 20], h.Pushes.Select(s => s.Data.Length));
         Assert.All(h.Pushes, s => Assert.Equal(0, s.Header.Fragment));
 
         // Segments already sent are not topped up.
         h.Clear();
         h.Block.Send(new byte[5]);
-        h.Block.Flush(false, 1);
+        h.Block.Flush(1);
         Assert.Equal([5], h.Pushes.Select(s => s.Data.Length));
     }
 
@@ -94,7 +109,7 @@ public class KcpReceiveTests
     public void Stream_receive_fills_the_buffer_across_segments_and_keeps_the_remainder()
     {
         var h = new KcpHarness();
-        Assert.Equal(0, h.Input(1, Push(0, 1, 2, 3), Push(1, 4, 5), Push(2, 6, 7, 8, 9)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Push(0, 1, 2, 3), Push(1, 4, 5), Push(2, 6, 7, 8, 9)));
         Assert.Equal(9, h.Block.PeekSize());
         var buffer = new byte[4];
         Assert.Equal(4, h.Block.Receive(buffer));
@@ -116,17 +131,17 @@ public class KcpReceiveTests
         var message = Enumerable.Range(0, 250).Select(i => (byte)i).ToArray();
         Assert.Equal(250, sender.Block.Send(message));
         Assert.Equal(3, sender.Block.WaitingToSend);
-        sender.Block.Flush(false, 0);
+        sender.Block.Flush(0);
         var pushes = sender.Pushes.ToList();
         Assert.Equal([2, 1, 0], pushes.Select(s => (int)s.Header.Fragment));
         Assert.Equal([100, 100, 50], pushes.Select(s => s.Data.Length));
 
         var receiver = new KcpHarness(stream: false);
-        Assert.Equal(0, receiver.Input(1, pushes[2]));
-        Assert.Equal(0, receiver.Input(1, pushes[0]));
+        Assert.Equal(KcpInputResult.Accepted, receiver.Input(1, pushes[2]));
+        Assert.Equal(KcpInputResult.Accepted, receiver.Input(1, pushes[0]));
         Assert.Equal(-1, receiver.Block.PeekSize()); // sn 1 missing
         Assert.Equal(-1, receiver.Block.Receive(new byte[300]));
-        Assert.Equal(0, receiver.Input(1, pushes[1]));
+        Assert.Equal(KcpInputResult.Accepted, receiver.Input(1, pushes[1]));
         Assert.Equal(250, receiver.Block.PeekSize());
         Assert.Equal(KcpControlBlock.ErrorBufferTooSmall, receiver.Block.Receive(new byte[249]));
         var buffer = new byte[300];

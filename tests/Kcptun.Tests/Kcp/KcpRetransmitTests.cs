@@ -9,9 +9,9 @@ public class KcpRetransmitTests
     private static KcpHarness InFlight(int segments, int resend)
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, resend, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = resend, UseCongestionWindow = false };
         h.Block.Send(new byte[h.Block.Mss * segments]);
-        h.Block.Flush(false, 0);
+        h.Block.Flush(0);
         Assert.Equal(segments, h.Pushes.Count());
         h.Clear();
         return h;
@@ -21,17 +21,17 @@ public class KcpRetransmitTests
     public void Fast_retransmit_after_resend_duplicate_acks_not_before()
     {
         var h = InFlight(4, resend: 2);
-        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 1, ts: 0)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(10, Segment(KcpCommand.Ack, sn: 1, ts: 0)));
 
         // New data is admitted in this flush, so no early retransmit; fastack 1 < 2.
         h.Block.Send(new byte[5]);
-        h.Block.Flush(false, 11);
+        h.Block.Flush(11);
         Assert.Equal([4u], h.Pushes.Select(s => s.Sn));
         h.Clear();
 
-        Assert.Equal(0, h.Input(12, Segment(KcpCommand.Ack, sn: 2, ts: 0)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(12, Segment(KcpCommand.Ack, sn: 2, ts: 0)));
         h.Block.Send(new byte[5]);
-        h.Block.Flush(false, 13);
+        h.Block.Flush(13);
         Assert.Equal([0u, 5u], h.Pushes.Select(s => s.Sn));
         Assert.Equal(1, h.Counters.FastRetransSegs);
         Assert.Equal(0, h.Counters.EarlyRetransSegs);
@@ -43,14 +43,14 @@ public class KcpRetransmitTests
     {
         var h = InFlight(4, resend: 3);
         // One packet with ACKs for 2 and 3: sn 0 gets fastack 2, sn 1 gets 1 from the ACK of 3 and 1 from the ACK of 2.
-        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 2, ts: 0), Segment(KcpCommand.Ack, sn: 3, ts: 0)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(10, Segment(KcpCommand.Ack, sn: 2, ts: 0), Segment(KcpCommand.Ack, sn: 3, ts: 0)));
         h.Block.Send(new byte[5]);
-        h.Block.Flush(false, 11);
+        h.Block.Flush(11);
         Assert.Equal([4u], h.Pushes.Select(s => s.Sn));
         h.Clear();
-        Assert.Equal(0, h.Input(12, Segment(KcpCommand.Ack, sn: 4, ts: 11)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(12, Segment(KcpCommand.Ack, sn: 4, ts: 11)));
         h.Block.Send(new byte[5]);
-        h.Block.Flush(false, 13);
+        h.Block.Flush(13);
         Assert.Equal([0u, 1u, 5u], h.Pushes.Select(s => s.Sn));
         Assert.Equal(2, h.Counters.FastRetransSegs);
     }
@@ -60,12 +60,12 @@ public class KcpRetransmitTests
     {
         var h = InFlight(2, resend: 1);
         // Time out sn 0 and 1 once: both now carry ts 200.
-        h.Block.Flush(false, 200);
+        h.Block.Flush(200);
         Assert.Equal(2, h.Pushes.Count());
         h.Clear();
         // An ACK of sn 1 echoing its first transmission (ts 0) is older than sn 0's copy (ts 200): no fastack.
-        Assert.Equal(0, h.Input(210, Segment(KcpCommand.Ack, sn: 1, ts: 0)));
-        h.Block.Flush(false, 211);
+        Assert.Equal(KcpInputResult.Accepted, h.Input(210, Segment(KcpCommand.Ack, sn: 1, ts: 0)));
+        h.Block.Flush(211);
         Assert.Empty(h.Pushes);
     }
 
@@ -73,8 +73,8 @@ public class KcpRetransmitTests
     public void Early_retransmit_when_a_later_segment_is_acked_and_nothing_new_is_admitted()
     {
         var h = InFlight(3, resend: 0);
-        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 2, ts: 0)));
-        h.Block.Flush(false, 11);
+        Assert.Equal(KcpInputResult.Accepted, h.Input(10, Segment(KcpCommand.Ack, sn: 2, ts: 0)));
+        h.Block.Flush(11);
         Assert.Equal([0u, 1u], h.Pushes.Select(s => s.Sn));
         Assert.All(h.Pushes, s => Assert.Equal(11u, s.Header.Timestamp));
         Assert.Equal(2, h.Counters.EarlyRetransSegs);
@@ -83,7 +83,7 @@ public class KcpRetransmitTests
 
         // Their fastack was reset: the next flush sends nothing until the (reset) RTO.
         h.Clear();
-        h.Block.Flush(false, 12);
+        h.Block.Flush(12);
         Assert.Empty(h.Pushes);
     }
 
@@ -91,11 +91,11 @@ public class KcpRetransmitTests
     public void Acked_segments_are_never_resent_and_leave_when_una_passes()
     {
         var h = InFlight(3, resend: 0);
-        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 1, ts: 0, una: 0)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(10, Segment(KcpCommand.Ack, sn: 1, ts: 0, una: 0)));
         Assert.Equal(3, h.Block.WaitingToSend);
-        h.Block.Flush(false, 400);
+        h.Block.Flush(400);
         Assert.Equal([0u, 2u], h.Pushes.Select(s => s.Sn));
-        Assert.Equal(0, h.Input(410, Segment(KcpCommand.Ack, sn: 0, ts: 400, una: 2)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(410, Segment(KcpCommand.Ack, sn: 0, ts: 400, una: 2)));
         Assert.Equal(1, h.Block.WaitingToSend);
         Assert.Equal(2u, h.Block.SendUnacknowledged);
     }
@@ -105,7 +105,7 @@ public class KcpRetransmitTests
     {
         var h = InFlight(2, resend: 0);
         h.Block.Send(new byte[3]);
-        Assert.Equal(0, h.Input(10, Segment(KcpCommand.Ack, sn: 0, ts: 0, una: 1)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(10, Segment(KcpCommand.Ack, sn: 0, ts: 0, una: 1)));
         Assert.Equal([2u], h.Pushes.Select(s => s.Sn)); // the new segment, sent by Input's own flush
     }
 
@@ -120,9 +120,9 @@ public class KcpRetransmitTests
         // Reference: kcp-go's rule verbatim (every ACK increments every earlier segment sent no later, no cap),
         // checked against the control block's saturating, prefix-skipping version over random ACK patterns.
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, resend, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = resend, UseCongestionWindow = false };
         h.Block.SetWindowSize(256, 256);
-        Assert.Equal(0, h.Input(0, Segment(KcpCommand.WindowTell, wnd: 256))); // so every Send below is admitted
+        Assert.Equal(KcpInputResult.Accepted, h.Input(0, Segment(KcpCommand.WindowTell, wnd: 256))); // so every Send below is admitted
         var random = new Random(seed);
         var model = new List<(uint Sn, uint Ts, uint FastAck, bool Acked)>();
         var threshold = resend > 0 ? (uint)resend : uint.MaxValue;
@@ -142,7 +142,7 @@ public class KcpRetransmitTests
                 if (acks.Count > 0)
                 {
                     // Non-regular (as if FEC-recovered): no RTT sample, so the RTO stays 200 ms and nothing times out.
-                    Assert.Equal(0, h.Block.Input(Packet([.. acks]), regular: false, ackNoDelay: false, now));
+                    Assert.Equal(KcpInputResult.Accepted, h.Block.InputRecovered(Packet([.. acks]), now));
                     foreach (var ack in acks)
                     {
                         var index = model.FindIndex(m => m.Sn == ack.Sn);
@@ -166,7 +166,7 @@ public class KcpRetransmitTests
             }
 
             h.Clear();
-            h.Block.Flush(false, now);
+            h.Block.Flush(now);
             var expected = new List<uint>();
             for (var i = 0; i < model.Count; i++)
             {
@@ -195,7 +195,7 @@ public class KcpRetransmitTests
     public void Dead_link_is_flagged_on_the_twentieth_transmission()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(1, 10, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = true, Interval = 10, FastResend = 0, UseCongestionWindow = false };
         h.Block.Send(new byte[1]);
         uint now = 0;
         for (var transmissions = 1; transmissions <= 20; transmissions++)
@@ -204,7 +204,7 @@ public class KcpRetransmitTests
             h.Clear();
             while (!h.Pushes.Any())
             {
-                now += h.Block.Flush(false, now);
+                now += h.Block.Flush(now);
             }
         }
 

@@ -8,7 +8,7 @@ public class KcpRtoTests
 {
     // An ACK whose ts lies rtt ms in the past gives one RTT sample, whether or not its sn is in flight.
     private static void Sample(KcpHarness h, uint now, uint rtt) =>
-        Assert.Equal(0, h.Input(now, Segment(KcpCommand.Ack, sn: 99, ts: now - rtt)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(now, Segment(KcpCommand.Ack, sn: 99, ts: now - rtt)));
 
     [Fact]
     public void Defaults_are_kcp_go_s()
@@ -29,7 +29,7 @@ public class KcpRtoTests
     public void First_sample_sets_srtt_and_half_rttvar()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = 0, UseCongestionWindow = false };
         Sample(h, 1000, 200);
         Assert.Equal(200, h.Block.SmoothedRoundTripTime);
         Assert.Equal(100, h.Block.RoundTripTimeVariance);
@@ -40,7 +40,7 @@ public class KcpRtoTests
     public void Later_samples_smooth_with_eighth_and_quarter_gains_and_a_thirty_second_gain_for_low_samples()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = 0, UseCongestionWindow = false };
         Sample(h, 1000, 200);
 
         Sample(h, 2000, 100); // delta -100: srtt 200 + (-100 >> 3 = -13) = 187; rttvar += (100 - 100) >> 2
@@ -63,7 +63,7 @@ public class KcpRtoTests
     public void Interval_is_the_floor_of_the_variance_term()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 300, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 300, FastResend = 0, UseCongestionWindow = false };
         Sample(h, 1000, 40); // 40 + max(300, 80)
         Assert.Equal(340, h.Block.RetransmissionTimeout);
     }
@@ -74,7 +74,7 @@ public class KcpRtoTests
     public void Rto_is_clamped_to_the_minimum_of_the_nodelay_setting(int noDelay, int minimum)
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(noDelay, 10, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = noDelay != 0, Interval = 10, FastResend = 0, UseCongestionWindow = false };
         Assert.Equal(minimum, h.Block.MinimumRetransmissionTimeout);
         Sample(h, 1000, 2); // 2 + max(10, 4) = 12
         Assert.Equal(minimum, h.Block.RetransmissionTimeout);
@@ -92,9 +92,9 @@ public class KcpRtoTests
     public void No_sample_from_fec_recovered_packets_or_from_timestamps_in_the_future()
     {
         var h = new KcpHarness();
-        Assert.Equal(0, h.Block.Input(Packet(Segment(KcpCommand.Ack, sn: 1, ts: 500)), regular: false, ackNoDelay: false, now: 1000));
+        Assert.Equal(KcpInputResult.Accepted, h.Block.InputRecovered(Packet(Segment(KcpCommand.Ack, sn: 1, ts: 500)), 1000));
         Assert.Equal(0, h.Block.SmoothedRoundTripTime);
-        Assert.Equal(0, h.Input(1000, Segment(KcpCommand.Ack, sn: 1, ts: 1001)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1000, Segment(KcpCommand.Ack, sn: 1, ts: 1001)));
         Assert.Equal(0, h.Block.SmoothedRoundTripTime);
         Assert.Equal(200, h.Block.RetransmissionTimeout);
     }
@@ -103,13 +103,13 @@ public class KcpRtoTests
     public void An_ack_echoing_a_timestamp_older_than_the_last_sample_is_no_sample()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(1, 10, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = true, Interval = 10, FastResend = 0, UseCongestionWindow = false };
         Sample(h, 1000, 50); // ts 950
         Assert.Equal(50, h.Block.SmoothedRoundTripTime);
         var rto = h.Block.RetransmissionTimeout;
 
         // The peer FEC-recovered a transmission from ts 700 and ACKs it now: 300 ms is no path RTT.
-        Assert.Equal(0, h.Input(1000, Segment(KcpCommand.Ack, sn: 7, ts: 700)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1000, Segment(KcpCommand.Ack, sn: 7, ts: 700)));
         Assert.Equal(50, h.Block.SmoothedRoundTripTime);
         Assert.Equal(rto, h.Block.RetransmissionTimeout);
 
@@ -122,11 +122,11 @@ public class KcpRtoTests
     public void The_timestamp_order_survives_the_clock_wrapping()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(1, 10, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = true, Interval = 10, FastResend = 0, UseCongestionWindow = false };
         Sample(h, uint.MaxValue - 10, 40); // ts 2^32 - 51
         Sample(h, 30, 40); // ts 2^32 - 10: newer than 2^32 - 51 across the wrap
         Assert.Equal(40, h.Block.SmoothedRoundTripTime);
-        Assert.Equal(0, h.Input(40, Segment(KcpCommand.Ack, sn: 7, ts: uint.MaxValue - 100))); // older: no sample
+        Assert.Equal(KcpInputResult.Accepted, h.Input(40, Segment(KcpCommand.Ack, sn: 7, ts: uint.MaxValue - 100))); // older: no sample
         Assert.Equal(40, h.Block.SmoothedRoundTripTime);
         Sample(h, 60, 20); // ts 40: newer
         Assert.Equal(37, h.Block.SmoothedRoundTripTime); // 40 + (-20 >> 3 = -3)
@@ -136,8 +136,8 @@ public class KcpRtoTests
     public void One_sample_per_packet_from_its_last_ack()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, 0, 1);
-        Assert.Equal(0, h.Input(1000, Segment(KcpCommand.Ack, sn: 1, ts: 600), Segment(KcpCommand.Ack, sn: 2, ts: 800)));
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = 0, UseCongestionWindow = false };
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1000, Segment(KcpCommand.Ack, sn: 1, ts: 600), Segment(KcpCommand.Ack, sn: 2, ts: 800)));
         Assert.Equal(200, h.Block.SmoothedRoundTripTime);
         Assert.Equal(100, h.Block.RoundTripTimeVariance);
     }
@@ -148,13 +148,13 @@ public class KcpRtoTests
     public void Timeout_back_off_is_additive(int noDelay, uint[] expectedTimes)
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(noDelay, 10, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = noDelay != 0, Interval = 10, FastResend = 0, UseCongestionWindow = false };
         h.Block.Send(new byte[10]);
         var times = new List<uint>();
         for (uint now = 0; now <= expectedTimes[^1]; now++)
         {
             h.Clear();
-            h.Block.Flush(false, now);
+            h.Block.Flush(now);
             if (h.Pushes.Any())
             {
                 times.Add(now);
@@ -172,11 +172,10 @@ public class KcpRtoTests
     public void Flush_returns_the_time_to_the_nearest_retransmission_capped_by_the_interval()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 500, 0, 1);
-        Assert.Equal(500u, h.Block.Flush(false, 0)); // nothing in flight
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 500, FastResend = 0, UseCongestionWindow = false };
+        Assert.Equal(500u, h.Block.Flush(0)); // nothing in flight
         h.Block.Send(new byte[10]);
-        Assert.Equal(200u, h.Block.Flush(false, 1000)); // rto 200 < interval 500
-        Assert.Equal(150u, h.Block.Flush(false, 1050));
-        Assert.Equal(500u, h.Block.Flush(true, 1060)); // ACK-only flush returns the interval
+        Assert.Equal(200u, h.Block.Flush(1000)); // rto 200 < interval 500
+        Assert.Equal(150u, h.Block.Flush(1050));
     }
 }

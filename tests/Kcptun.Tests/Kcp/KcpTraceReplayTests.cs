@@ -32,10 +32,10 @@ public class KcpTraceReplayTests
         var read = new byte[4096];
 
         Assert.Equal(8, block.Send(Data(0)));
-        block.Flush(false, 1237);
+        block.Flush(1237);
         Expect(output, 0);
         Assert.Equal(19, block.Send(Data(1)));
-        block.Flush(false, 1238);
+        block.Flush(1238);
         Expect(output, 1);
 
         Input(block, 2, 1238); // ACK sn 1 una 2: the window slides, the flush has nothing to send
@@ -43,18 +43,18 @@ public class KcpTraceReplayTests
         Input(block, 3, 1239); // the echo: its ACK waits for the timer
         Expect(output);
         Assert.Equal(19, block.Receive(read));
-        block.Flush(false, 1267);
+        block.Flush(1267);
         Expect(output, 4);
 
         block.Send(Data(5));
-        block.Flush(false, 1540);
+        block.Flush(1540);
         Expect(output, 5);
         Input(block, 6, 1541); // ACK + PUSH: the slide flushes the ACK at once, wnd 511 (one segment unread)
         Expect(output, 7);
         Assert.Equal(8, block.Receive(read));
 
         block.Send(Data(8));
-        block.Flush(false, 11238);
+        block.Flush(11238);
         Expect(output, 8);
         Input(block, 9, 11239);
         Expect(output, 10);
@@ -70,13 +70,13 @@ public class KcpTraceReplayTests
         Input(block, 0, 1235);
         Input(block, 1, 1235);
         Expect(output);
-        block.Flush(false, 1236); // one ACK: sn 0 is covered by una 2 and is not the last
+        block.Flush(1236); // one ACK: sn 0 is covered by una 2 and is not the last
         Expect(output, 2);
         Assert.Equal(27, block.Receive(read));
         Assert.Equal(Data(0).Concat(Data(1)), read[..27]);
 
         block.Send(Data(3));
-        block.Flush(false, 1237);
+        block.Flush(1237);
         Expect(output, 3);
         Input(block, 4, 1266);
         Expect(output);
@@ -84,14 +84,14 @@ public class KcpTraceReplayTests
         Input(block, 5, 1538);
         Assert.Equal(8, block.Receive(read));
         block.Send(Data(6));
-        block.Flush(false, 1539); // ACK then PUSH in one datagram
+        block.Flush(1539); // ACK then PUSH in one datagram
         Expect(output, 6);
         Input(block, 7, 1540);
         Expect(output);
 
         Input(block, 8, 11236);
         block.Send(Data(9));
-        block.Flush(false, 11236); // sn 3 still unread: wnd 1023
+        block.Flush(11236); // sn 3 still unread: wnd 1023
         Expect(output, 9);
         Input(block, 10, 11237);
         Expect(output);
@@ -105,14 +105,14 @@ public class KcpTraceReplayTests
         {
             StreamMode = true,
         };
-        block.SetNoDelay(0, 30, 2, 1); // mode fast
+        block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 30, FastResend = 2, UseCongestionWindow = false }; // mode fast
         block.SetWindowSize(sendWindow, receiveWindow);
         Assert.True(block.SetMtu(1350));
         return (block, output);
     }
 
     private void Input(KcpControlBlock block, int datagram, uint now) =>
-        Assert.Equal(0, block.Input(_kcp[datagram], regular: true, ackNoDelay: false, now));
+        Assert.Equal(KcpInputResult.Accepted, block.Input(_kcp[datagram], now));
 
     // The data of the (last) PUSH in a captured datagram.
     private byte[] Data(int datagram)

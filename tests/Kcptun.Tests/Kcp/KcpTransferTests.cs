@@ -45,7 +45,7 @@ public class KcpTransferTests
         link.Configure("fast", 1024, 1024);
         foreach (var block in link.Blocks)
         {
-            block.SetNoDelay(-1, -1, -1, 0);
+            block.FlushOptions = block.FlushOptions with { UseCongestionWindow = true };
         }
 
         var transfer = new StreamTransfer(link, 4L << 20, seed: 3);

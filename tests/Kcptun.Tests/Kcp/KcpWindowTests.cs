@@ -10,15 +10,15 @@ public class KcpWindowTests
     public void Admits_no_more_than_the_smaller_of_send_and_remote_window()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, 0, 1);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = 0, UseCongestionWindow = false };
         h.Block.SetWindowSize(8, 32);
         h.Block.Send(new byte[h.Block.Mss * 20]);
-        h.Block.Flush(false, 0);
+        h.Block.Flush(0);
         Assert.Equal(8, h.Pushes.Count());
         Assert.Equal(20, h.Block.WaitingToSend);
 
         h.Clear();
-        Assert.Equal(0, h.Input(5, Segment(KcpCommand.Ack, sn: 0, ts: 0, una: 8, wnd: 3))); // slides: flushes
+        Assert.Equal(KcpInputResult.Accepted, h.Input(5, Segment(KcpCommand.Ack, sn: 0, ts: 0, una: 8, wnd: 3))); // slides: flushes
         Assert.Equal(3, h.Block.RemoteWindow);
         Assert.Equal([8u, 9u, 10u], h.Pushes.Select(s => s.Sn));
     }
@@ -30,10 +30,10 @@ public class KcpWindowTests
         h.Block.SetWindowSize(32, 10);
         for (uint sn = 0; sn < 4; sn++)
         {
-            Assert.Equal(0, h.Input(1, Segment(KcpCommand.Push, sn: sn, data: [1, 2, 3])));
+            Assert.Equal(KcpInputResult.Accepted, h.Input(1, Segment(KcpCommand.Push, sn: sn, data: [1, 2, 3])));
         }
 
-        h.Block.Flush(false, 2);
+        h.Block.Flush(2);
         Assert.All(h.Output, s => Assert.Equal(6, s.Header.Window));
         Assert.All(h.Output, s => Assert.Equal(4u, s.Header.Unacknowledged));
     }
@@ -42,15 +42,15 @@ public class KcpWindowTests
     public void Zero_remote_window_stops_admission_and_probes_after_7_s_then_1_5x_longer()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 100, 0, 1);
-        Assert.Equal(0, h.Input(0, Segment(KcpCommand.WindowTell, wnd: 0)));
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 100, FastResend = 0, UseCongestionWindow = false };
+        Assert.Equal(KcpInputResult.Accepted, h.Input(0, Segment(KcpCommand.WindowTell, wnd: 0)));
         Assert.Equal(0, h.Block.RemoteWindow);
         h.Block.Send(new byte[100]);
         var wasks = new List<uint>();
         for (uint now = 1000; now <= 1000 + 33_250; now += 50)
         {
             h.Clear();
-            h.Block.Flush(false, now);
+            h.Block.Flush(now);
             Assert.Empty(h.Pushes);
             if (h.Output.Any(s => s.Command == KcpCommand.WindowAsk))
             {
@@ -62,8 +62,8 @@ public class KcpWindowTests
 
         // The WINS answer reopens the window; data flows at the next flush.
         h.Clear();
-        Assert.Equal(0, h.Input(40_000, Segment(KcpCommand.WindowTell, wnd: 32)));
-        h.Block.Flush(false, 40_001);
+        Assert.Equal(KcpInputResult.Accepted, h.Input(40_000, Segment(KcpCommand.WindowTell, wnd: 32)));
+        h.Block.Flush(40_001);
         Assert.Single(h.Pushes);
     }
 
@@ -71,14 +71,14 @@ public class KcpWindowTests
     public void Window_ask_is_answered_with_window_tell_at_the_next_flush()
     {
         var h = new KcpHarness();
-        Assert.Equal(0, h.Input(0, Segment(KcpCommand.WindowAsk)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(0, Segment(KcpCommand.WindowAsk)));
         Assert.Empty(h.Output);
-        h.Block.Flush(false, 1);
+        h.Block.Flush(1);
         var tell = Assert.Single(h.Output);
         Assert.Equal(KcpCommand.WindowTell, tell.Command);
         Assert.Equal(32, tell.Header.Window);
         h.Clear();
-        h.Block.Flush(false, 2);
+        h.Block.Flush(2);
         Assert.Empty(h.Output);
     }
 
@@ -89,21 +89,21 @@ public class KcpWindowTests
         h.Block.SetWindowSize(32, 4);
         for (uint sn = 0; sn < 4; sn++)
         {
-            Assert.Equal(0, h.Input(1, Segment(KcpCommand.Push, sn: sn, data: [(byte)sn])));
+            Assert.Equal(KcpInputResult.Accepted, h.Input(1, Segment(KcpCommand.Push, sn: sn, data: [(byte)sn])));
         }
 
         // rcv_nxt + rcv_wnd = 8: sn 8 is outside the window, neither stored nor acknowledged.
-        Assert.Equal(0, h.Input(1, Segment(KcpCommand.Push, sn: 8, data: [8])));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(1, Segment(KcpCommand.Push, sn: 8, data: [8])));
         Assert.Equal(4, h.Block.ReceiveQueueCount);
         Assert.Equal(0, h.Block.ReceiveBufferCount);
         Assert.Equal(1, h.Counters.RepeatSegs);
-        h.Block.Flush(false, 2);
+        h.Block.Flush(2);
         Assert.Equal([3u], h.Acks.Select(a => a.Sn));
         Assert.All(h.Output, s => Assert.Equal(0, s.Header.Window));
 
         h.Clear();
         Assert.Equal(1, h.Block.Receive(new byte[1]));
-        h.Block.Flush(false, 3);
+        h.Block.Flush(3);
         var tell = Assert.Single(h.Output);
         Assert.Equal(KcpCommand.WindowTell, tell.Command);
         Assert.Equal(1, tell.Header.Window);
@@ -148,16 +148,16 @@ public class KcpWindowTests
     public void Congestion_control_starts_with_an_empty_window_then_grows_by_slow_start()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, 0, 0);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = 0, UseCongestionWindow = true };
         h.Block.Send(new byte[h.Block.Mss * 10]);
-        h.Block.Flush(false, 0);
+        h.Block.Flush(0);
         Assert.Empty(h.Pushes); // cwnd 0 admits nothing, then becomes 1
         Assert.Equal(1, h.Block.CongestionWindow);
-        h.Block.Flush(false, 1);
+        h.Block.Flush(1);
         Assert.Single(h.Pushes);
 
         h.Clear();
-        Assert.Equal(0, h.Input(20, Segment(KcpCommand.Ack, sn: 0, ts: 1, una: 1)));
+        Assert.Equal(KcpInputResult.Accepted, h.Input(20, Segment(KcpCommand.Ack, sn: 0, ts: 1, una: 1)));
         Assert.Equal(2, h.Block.CongestionWindow); // slow start: +1 per una advance
         Assert.Equal(2, h.Pushes.Count());
     }
@@ -166,15 +166,15 @@ public class KcpWindowTests
     public void Congestion_control_collapses_to_one_on_timeout_and_halves_on_fast_retransmit()
     {
         var h = new KcpHarness();
-        h.Block.SetNoDelay(0, 10, 2, 0);
+        h.Block.FlushOptions = new KcpFlushOptions { NoDelay = false, Interval = 10, FastResend = 2, UseCongestionWindow = true };
         h.Block.SetWindowSize(64, 64);
         h.Block.Send(new byte[h.Block.Mss * 40]);
         uint now = 0;
-        h.Block.Flush(false, now);
+        h.Block.Flush(now);
         for (uint una = 1; una <= 12; una++)
         {
-            h.Block.Flush(false, ++now);
-            Assert.Equal(0, h.Input(++now, Segment(KcpCommand.Ack, sn: una - 1, ts: now - 1, una: una)));
+            h.Block.Flush(++now);
+            Assert.Equal(KcpInputResult.Accepted, h.Input(++now, Segment(KcpCommand.Ack, sn: una - 1, ts: now - 1, una: una)));
         }
 
         Assert.True(h.Block.CongestionWindow > 2);
@@ -183,14 +183,14 @@ public class KcpWindowTests
 
         // Two ACKs for later segments: the first unacked segment is fast-resent; ssthresh = inflight / 2, cwnd = ssthresh + resend.
         var una0 = h.Block.SendUnacknowledged;
-        Assert.Equal(0, h.Input(++now, Segment(KcpCommand.Ack, sn: una0 + 1, ts: now), Segment(KcpCommand.Ack, sn: una0 + 2, ts: now)));
-        h.Block.Flush(false, ++now);
+        Assert.Equal(KcpInputResult.Accepted, h.Input(++now, Segment(KcpCommand.Ack, sn: una0 + 1, ts: now), Segment(KcpCommand.Ack, sn: una0 + 2, ts: now)));
+        h.Block.Flush(++now);
         Assert.Equal(1, h.Counters.FastRetransSegs);
         Assert.Equal((int)Math.Max(inflight / 2, 2), h.Block.SlowStartThreshold);
         Assert.Equal(h.Block.SlowStartThreshold + 2, h.Block.CongestionWindow);
 
         // A timeout: cwnd 1.
-        h.Block.Flush(false, now + 5000);
+        h.Block.Flush(now + 5000);
         Assert.True(h.Counters.LostSegs > 0);
         Assert.Equal(1, h.Block.CongestionWindow);
     }

@@ -86,7 +86,7 @@ public sealed class SimulatedLink
         foreach (var block in Blocks)
         {
             block.StreamMode = true;
-            block.SetNoDelay(noDelay, interval, resend, nc);
+            block.FlushOptions = new KcpFlushOptions { NoDelay = noDelay != 0, Interval = interval, FastResend = resend, UseCongestionWindow = nc == 0 };
             block.SetWindowSize(sendWindow, receiveWindow);
             Assert.True(block.SetMtu(mtu));
         }
@@ -100,7 +100,7 @@ public sealed class SimulatedLink
         return n;
     }
 
-    public void Flush(int side) => _nextFlush[side] = Now + Blocks[side].Flush(false, Now);
+    public void Flush(int side) => _nextFlush[side] = Now + Blocks[side].Flush(Now);
 
     /// <summary>Runs events until <paramref name="done"/> holds or the clock passes <paramref name="limit"/> ms.</summary>
     public bool RunUntil(Func<bool> done, uint limit)
@@ -127,8 +127,8 @@ public sealed class SimulatedLink
             while (_inFlight.TryPeek(out var item, out var at) && (int)(at.At - Now) <= 0)
             {
                 _inFlight.Dequeue();
-                var rc = Blocks[item.To].Input(item.Datagram.Bytes, regular: true, ackNoDelay: false, Now);
-                Assert.Equal(0, rc);
+                var rc = Blocks[item.To].Input(item.Datagram.Bytes, Now);
+                Assert.Equal(KcpInputResult.Accepted, rc);
                 Application?.Invoke(this);
             }
 

@@ -20,19 +20,4 @@ public static class SmuxFrames
         Assert.True(bytes.IsEmpty, "trailing bytes");
         return frames;
     }
-
-    /// <summary>Waits (hard timeout) until <paramref name="condition"/> holds, polling; for states with no event to await.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, int timeoutMilliseconds = 10000)
-    {
-        var deadline = Environment.TickCount64 + timeoutMilliseconds;
-        while (!condition())
-        {
-            if (Environment.TickCount64 > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            await Task.Delay(5);
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Kcptun.Smux;
+using Kcptun.Tests.Support;
 
 namespace Kcptun.Tests.Smux;
 
@@ -43,7 +44,7 @@ public class SmuxHalfCloseTests
         accepted.CloseWrite();
         Assert.Equal(0, await stream.ReadAsync(new byte[8]).AsTask().WaitAsync(Hard));
         Assert.Equal(0, server.StreamCount); // FIN both ways: forgotten on both sides, nobody disposed anything yet
-        await SmuxFrames.WaitUntilAsync(() => client.StreamCount == 0, "the client to forget the stream");
+        await Poll.UntilAsync(() => client.StreamCount == 0, "the client to forget the stream");
 
         // Exactly one FIN per side, each behind that side's data (v2: our UPDs for the answer come after it).
         var clientFrames = SmuxFrames.Parse(a.Written).Where(f => f.Header.StreamId == stream.Id).Select(f => f.Header.Command)
@@ -72,7 +73,7 @@ public class SmuxHalfCloseTests
         Assert.Equal(1, client.StreamCount);
         stream.CloseWrite();
         Assert.Equal(0, client.StreamCount);
-        await SmuxFrames.WaitUntilAsync(() => SmuxFrames.Parse(a.Written).Any(f => f.Header.Command == SmuxCommand.Fin), "our FIN");
+        await Poll.UntilAsync(() => SmuxFrames.Parse(a.Written).Any(f => f.Header.Command == SmuxCommand.Fin), "our FIN");
         var ours = SmuxFrames.Parse(a.Written).Where(f => f.Header.StreamId == 3).ToList();
         Assert.Equal([SmuxCommand.Syn, SmuxCommand.Push, SmuxCommand.Fin], ours.Select(f => f.Header.Command));
         Assert.Equal("after the peer's FIN", Encoding.ASCII.GetString(ours[1].Frame, 8, ours[1].Frame.Length - 8));
@@ -96,7 +97,7 @@ public class SmuxHalfCloseTests
 
         frames.Add(Frame(2, SmuxCommand.Fin, 3));
         await raw.WriteAsync(Concat([.. frames]));
-        await SmuxFrames.WaitUntilAsync(() => client.StreamCount == 0, "FIN both ways");
+        await Poll.UntilAsync(() => client.StreamCount == 0, "FIN both ways");
         Assert.Equal(client.Config.MaxReceiveBuffer - answer.Length, client.ReceiveBudget); // held, not dropped
 
         Assert.Equal(answer, await SmuxVectorTests.ReadExactlyAsync(stream, answer.Length));
@@ -112,7 +113,7 @@ public class SmuxHalfCloseTests
         var stream = await client.OpenStreamAsync();
         stream.CloseWrite();
         await raw.WriteAsync(Frame(1, SmuxCommand.Push, 3, new byte[5000]));
-        await SmuxFrames.WaitUntilAsync(() => stream.BufferedBytes == 5000, "the data");
+        await Poll.UntilAsync(() => stream.BufferedBytes == 5000, "the data");
         Assert.Equal(1, client.StreamCount);
 
         await stream.DisposeAsync().AsTask().WaitAsync(Hard);
@@ -151,10 +152,10 @@ public class SmuxHalfCloseTests
         var stream = await client.OpenStreamAsync();
         var window = SmuxStream.InitialPeerWindow;
         await raw.WriteAsync(Frame(2, SmuxCommand.Fin, 3));
-        await SmuxFrames.WaitUntilAsync(() => stream.IsRemoteClosed, "the peer's FIN");
+        await Poll.UntilAsync(() => stream.IsRemoteClosed, "the peer's FIN");
 
         var write = stream.WriteAsync(new byte[window + 1000]).AsTask();
-        await SmuxFrames.WaitUntilAsync(() => SmuxSessionTests.PushedBytes(a) == window, "the initial window to be sent");
+        await Poll.UntilAsync(() => SmuxSessionTests.PushedBytes(a) == window, "the initial window to be sent");
         await Task.Delay(50);
         Assert.False(write.IsCompleted); // the FIN did not open the window, nor fail the write
 
@@ -174,10 +175,10 @@ public class SmuxHalfCloseTests
         await using var client = new SmuxSession(a, Quiet with { Version = 2 }, isClient: true);
         var stream = await client.OpenStreamAsync();
         var write = stream.WriteAsync(new byte[SmuxStream.InitialPeerWindow + 1]).AsTask();
-        await SmuxFrames.WaitUntilAsync(() => SmuxSessionTests.PushedBytes(a) == SmuxStream.InitialPeerWindow, "the window to fill");
+        await Poll.UntilAsync(() => SmuxSessionTests.PushedBytes(a) == SmuxStream.InitialPeerWindow, "the window to fill");
         stream.CloseWrite();
         await Assert.ThrowsAsync<IOException>(() => write.WaitAsync(Hard));
-        await SmuxFrames.WaitUntilAsync(() => SmuxFrames.Parse(a.Written)[^1].Header.Command == SmuxCommand.Fin, "FIN last");
+        await Poll.UntilAsync(() => SmuxFrames.Parse(a.Written)[^1].Header.Command == SmuxCommand.Fin, "FIN last");
         Assert.False(stream.IsDisposed);
         GC.KeepAlive(raw);
     }

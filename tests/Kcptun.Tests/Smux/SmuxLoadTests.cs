@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Kcptun.Smux;
+using Kcptun.Tests.Support;
 
 namespace Kcptun.Tests.Smux;
 
@@ -58,7 +59,7 @@ public class SmuxLoadTests
 
         await Task.WhenAll(clients).WaitAsync(Hard);
         await echo.WaitAsync(Hard);
-        await SmuxFrames.WaitUntilAsync(() => client.StreamCount == 0 && server.StreamCount == 0, "all streams closed");
+        await Poll.UntilAsync(() => client.StreamCount == 0 && server.StreamCount == 0, "all streams closed");
         Assert.Equal(config.MaxReceiveBuffer, client.ReceiveBudget);
         Assert.Equal(config.MaxReceiveBuffer, server.ReceiveBudget);
         unobserved.AssertNone();
@@ -78,7 +79,7 @@ public class SmuxLoadTests
         var stalledPeer = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
 
         // Nobody reads: the writer stops at the initial window, so the receiver holds exactly that much.
-        await SmuxFrames.WaitUntilAsync(() => stalledPeer.BufferedBytes == SmuxStream.InitialPeerWindow, "the initial window");
+        await Poll.UntilAsync(() => stalledPeer.BufferedBytes == SmuxStream.InitialPeerWindow, "the initial window");
 
         var busy = await client.OpenStreamAsync();
         var busyData = SmuxSessionTests.RandomBytes(4 << 20, 8);
@@ -109,7 +110,7 @@ public class SmuxLoadTests
         var peer = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
 
         // The receive loop stops once the budget is used up; the sender then blocks on the connection.
-        await SmuxFrames.WaitUntilAsync(() => server.ReceiveBudget <= 0, "the budget to run out");
+        await Poll.UntilAsync(() => server.ReceiveBudget <= 0, "the budget to run out");
         Assert.InRange(peer.BufferedBytes, config.MaxReceiveBuffer, config.MaxReceiveBuffer + config.MaxFrameSize);
         Assert.False(write.IsCompleted);
 

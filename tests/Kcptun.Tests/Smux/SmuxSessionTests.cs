@@ -25,7 +25,7 @@ public class SmuxSessionTests
 
         Assert.Equal(new uint[] { 3, 5, 7 }, clientIds);
         Assert.Equal(new uint[] { 2, 4, 6 }, serverIds);
-        await SmuxFrames.WaitUntilAsync(() => client.StreamCount == 6, "three opened and three accepted streams");
+        await Poll.UntilAsync(() => client.StreamCount == 6, "three opened and three accepted streams");
         var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
         Assert.Equal(3u, accepted.Id);
     }
@@ -44,7 +44,7 @@ public class SmuxSessionTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => stream.WriteAsync(new byte[1]).AsTask());
 
         var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
-        await SmuxFrames.WaitUntilAsync(() => accepted.IsRemoteClosed, "FIN");
+        await Poll.UntilAsync(() => accepted.IsRemoteClosed, "FIN");
         Assert.Equal("abc", Encoding.ASCII.GetString(await SmuxVectorTests.ReadExactlyAsync(accepted, 3)));
         Assert.Equal(0, await accepted.ReadAsync(new byte[8]));
         Assert.Equal(0, await accepted.ReadAsync(new byte[8]));
@@ -175,35 +175,40 @@ public class SmuxSessionTests
     [Fact]
     public async Task Keepalive_keeps_a_live_pair_open_and_closes_it_once_silent()
     {
-        // Timers fire on command, so the test is deterministic however busy the machine is.
-        var time = new ManualTimeProvider();
+        // Timers fire only when the test moves a fake clock, so the test is deterministic however busy the machine
+        // is. Each end has its own clock: stopping the server's makes it fall silent (no NOPs) while the client's runs.
+        var clientTime = new TestTimeProvider();
+        var serverTime = new TestTimeProvider();
         var interval = TimeSpan.FromSeconds(10);
         var timeout = TimeSpan.FromSeconds(30);
         var config = new SmuxConfig { KeepAliveInterval = interval, KeepAliveTimeout = timeout };
         var (a, b) = DuplexPipeStream.CreatePair(record: true);
-        await using var client = new SmuxSession(a, config, isClient: true, time);
-        await using var server = new SmuxSession(b, config, isClient: false, time);
+        await using var client = new SmuxSession(a, config, isClient: true, clientTime);
+        await using var server = new SmuxSession(b, config, isClient: false, serverTime);
         static int Nops(DuplexPipeStream end) => SmuxFrames.Parse(end.Written).Count(f => f.Header.Command == SmuxCommand.Nop);
 
-        for (var period = 1; period <= 3; period++)
+        // Six keep-alive periods, NOPs and a round trip in each: the timeout checks at 30 and 60 s find both alive.
+        for (var period = 1; period <= 6; period++)
         {
-            Assert.Equal(2, time.Fire(interval));
-            await SmuxFrames.WaitUntilAsync(() => Nops(a) == period && Nops(b) == period, "one NOP each way");
+            clientTime.Advance(interval);
+            serverTime.Advance(interval);
+            await Poll.UntilAsync(() => Nops(a) == period && Nops(b) == period, "one NOP each way");
             await RoundTripAsync(client, server); // frames are handled in order: both NOPs have arrived
-            Assert.Equal(2, time.Fire(timeout));
-            Assert.False(client.IsClosed);
-            Assert.False(server.IsClosed);
         }
 
-        // Silence now (the round trip's FIN frames may still count for one period): a second check at most closes both.
-        await SmuxFrames.WaitUntilAsync(() => client.StreamCount == 0 && server.StreamCount == 0, "the FIN exchange");
-        time.Fire(timeout);
-        time.Fire(timeout);
+        Assert.False(client.IsClosed);
+        Assert.False(server.IsClosed);
+
+        // The server falls silent: within two of the client's checks (the last period's frames may count for one),
+        // the client closes with a keep-alive timeout, and the server with it.
+        await Poll.UntilAsync(() => client.StreamCount == 0 && server.StreamCount == 0, "the FIN exchange");
+        clientTime.Advance(timeout);
+        clientTime.Advance(timeout);
         await client.Closed.WaitAsync(Hard);
         await server.Closed.WaitAsync(Hard);
-        // The first to time out closes the connection; the other may see that first.
-        Assert.Contains(new[] { client.CloseReason!.Message, server.CloseReason!.Message }, m => m.Contains("keepalive timeout", StringComparison.Ordinal));
-        Assert.Equal(0, time.Fire(interval)); // timers disposed
+        Assert.Contains("keepalive timeout", client.CloseReason!.Message, StringComparison.Ordinal);
+        Assert.Equal(0, clientTime.ArmedTimers); // timers disposed
+        Assert.Equal(0, serverTime.ArmedTimers);
     }
 
     private static async Task RoundTripAsync(SmuxSession client, SmuxSession server)
@@ -292,7 +297,7 @@ public class SmuxSessionTests
         var window = SmuxStream.InitialPeerWindow;
 
         var write = stream.WriteAsync(new byte[window + 1000]).AsTask();
-        await SmuxFrames.WaitUntilAsync(() => PushedBytes(a) == window, "the initial window to be sent");
+        await Poll.UntilAsync(() => PushedBytes(a) == window, "the initial window to be sent");
         Assert.False(write.IsCompleted);
 
         // UPD: consumed 1000 more than... the peer read everything and offers the same window again.
@@ -303,9 +308,9 @@ public class SmuxSessionTests
         // Now the window is used up again (1000 in flight of 262144 would not be); fill it, then a FIN, which does
         // not end the wait (the peer only finished writing, SmuxHalfCloseTests), and then the session's end, which does.
         var second = stream.WriteAsync(new byte[window]).AsTask();
-        await SmuxFrames.WaitUntilAsync(() => PushedBytes(a) == 2 * window, "the window to fill");
+        await Poll.UntilAsync(() => PushedBytes(a) == 2 * window, "the window to fill");
         await raw.WriteAsync(Vectors.Hex("0201000003000000"));
-        await SmuxFrames.WaitUntilAsync(() => stream.IsRemoteClosed, "the FIN");
+        await Poll.UntilAsync(() => stream.IsRemoteClosed, "the FIN");
         Assert.False(second.IsCompleted);
         await client.DisposeAsync();
         await Assert.ThrowsAsync<SmuxException>(() => second.WaitAsync(Hard));
@@ -343,10 +348,10 @@ public class SmuxSessionTests
         await using var client = new SmuxSession(a, Quiet with { Version = 2 }, isClient: true);
         var stream = await client.OpenStreamAsync();
         var write = stream.WriteAsync(new byte[SmuxStream.InitialPeerWindow + 1]).AsTask();
-        await SmuxFrames.WaitUntilAsync(() => PushedBytes(a) == SmuxStream.InitialPeerWindow, "the window to fill");
+        await Poll.UntilAsync(() => PushedBytes(a) == SmuxStream.InitialPeerWindow, "the window to fill");
         stream.Dispose();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => write.WaitAsync(Hard));
-        await SmuxFrames.WaitUntilAsync(() => SmuxFrames.Parse(a.Written).Any(f => f.Header.Command == SmuxCommand.Fin), "FIN");
+        await Poll.UntilAsync(() => SmuxFrames.Parse(a.Written).Any(f => f.Header.Command == SmuxCommand.Fin), "FIN");
         GC.KeepAlive(raw);
     }
 

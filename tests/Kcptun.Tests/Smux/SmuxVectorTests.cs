@@ -50,7 +50,7 @@ public class SmuxVectorTests
         }
 
         // v2: the server's UPD for "hello" may still be in flight when the last step ends; wait for the counts.
-        await SmuxFrames.WaitUntilAsync(() => SmuxFrames.Parse(serverEnd.Written).Count >= expectedServer.Count, "server frames");
+        await Poll.UntilAsync(() => SmuxFrames.Parse(serverEnd.Written).Count >= expectedServer.Count, "server frames");
         AssertFrames(expectedClient, SmuxFrames.Parse(clientEnd.Written));
         AssertFrames(expectedServer, SmuxFrames.Parse(serverEnd.Written));
     }
@@ -67,7 +67,7 @@ public class SmuxVectorTests
         await using var client = new SmuxSession(clientEnd, config, isClient: true);
         await using var server = new SmuxSession(serverEnd, config with { KeepAliveDisabled = true }, isClient: false);
 
-        await SmuxFrames.WaitUntilAsync(() => clientEnd.Written.Length >= 8, "the first NOP");
+        await Poll.UntilAsync(() => clientEnd.Written.Length >= 8, "the first NOP");
         Assert.Equal(expected, Vectors.Hex(clientEnd.Written.AsSpan(0, 8)));
     }
 

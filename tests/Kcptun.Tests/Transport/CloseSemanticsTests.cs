@@ -131,19 +131,34 @@ public sealed class CloseSemanticsTests
     }
 
     [Fact]
-    public async Task Global_counters_include_session_events()
+    public async Task Totals_count_session_events_and_keep_them_after_close()
     {
-        long activeBefore = Volatile.Read(ref SnmpCounters.Global.ActiveOpens);
-        long passiveBefore = Volatile.Read(ref SnmpCounters.Global.PassiveOpens);
-        var (listener, client, server) = await PairAsync();
+        var totals = new SnmpTotals();
+        KcpListener listener = _network.Listen(Options() with { Totals = totals });
+        KcpSession client = _network.Connect(listener.LocalEndPoint, Options() with { Totals = totals });
+        await client.WriteAsync("x"u8.ToArray());
+        _network.Settle();
+        KcpSession server = AcceptNow(listener);
         await using (listener)
-        await using (client)
-        await using (server)
         {
-            Assert.True(Volatile.Read(ref SnmpCounters.Global.ActiveOpens) > activeBefore);
-            Assert.True(Volatile.Read(ref SnmpCounters.Global.PassiveOpens) > passiveBefore);
-            Assert.True(Volatile.Read(ref SnmpCounters.Global.MaxConn) >= 2);
+            await using (client)
+            await using (server)
+            {
+                SnmpCounters open = totals.Sum();
+                Assert.Equal(1, open.ActiveOpens);
+                Assert.Equal(1, open.PassiveOpens);
+                Assert.Equal(2, open.CurrEstab);
+                Assert.Equal(2, open.MaxConn);
+            }
+
+            SnmpCounters closed = totals.Sum();
+            Assert.Equal(1, closed.ActiveOpens);
+            Assert.Equal(0, closed.CurrEstab);
+            Assert.Equal(2, closed.MaxConn);
+            Assert.Equal(1, totals.LiveCount); // the listener
         }
+
+        Assert.Equal(0, totals.LiveCount);
     }
 
     [Fact]

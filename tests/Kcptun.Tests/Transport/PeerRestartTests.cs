@@ -3,6 +3,7 @@ using System.Net;
 using Kcptun.Transport;
 using Xunit.Abstractions;
 using static Kcptun.Tests.Transport.TransportTestSupport;
+using Kcptun.Tests.Support;
 
 namespace Kcptun.Tests.Transport;
 
@@ -27,7 +28,7 @@ public class PeerRestartTests(ITestOutputHelper output)
         Assert.Equal(data, received);
         await server.WriteAsync(data, ct);
         await ReadExactlyAsync(client, received, ct);
-        await WaitUntilAsync(() => client.Liveness.OutstandingSince < 0, ct);
+        await Poll.UntilAsync(() => client.Liveness.OutstandingSince < 0, cancellationToken: ct);
         var healthy = client.Liveness;
         Assert.Equal(0, healthy.PeerRegressions);
         Assert.True(healthy.FirstSent >= 0 && healthy.LastReceived >= healthy.FirstSent);
@@ -37,7 +38,7 @@ public class PeerRestartTests(ITestOutputHelper output)
         await using var second = KcpListener.Start(new IPEndPoint(IPAddress.Loopback, port), Options(4, 2));
         var clock = Stopwatch.StartNew();
         await client.WriteAsync(data.AsMemory(0, 100), ct);
-        await WaitUntilAsync(() => client.Liveness.PeerRegressions > 0, ct);
+        await Poll.UntilAsync(() => client.Liveness.PeerRegressions > 0, cancellationToken: ct);
         output.WriteLine($"regression seen {clock.ElapsedMilliseconds} ms after the first write to the new listener");
         Assert.True(client.Liveness.OutstandingSince >= 0, "the new peer never covers our una");
     }
@@ -55,13 +56,5 @@ public class PeerRestartTests(ITestOutputHelper output)
         Assert.True(liveness.FirstSent >= 0);
         Assert.Equal(-1, liveness.LastReceived);
         Assert.True(liveness.OutstandingSince >= 0);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
-    {
-        while (!condition())
-        {
-            await Task.Delay(10, ct);
-        }
     }
 }

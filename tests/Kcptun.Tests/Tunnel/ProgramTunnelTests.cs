@@ -24,7 +24,7 @@ public class ProgramTunnelTests
         var port = int.Parse(address[(address.LastIndexOf(':') + 1)..]);
 
         var sent = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => RoundTripAsync(port, 64 * 1024, i)));
-        await TunnelTests.WaitUntil(() => target.Received.Count == 8);
+        await Poll.UntilAsync(() => target.Received.Count == 8);
         Assert.Equal(sent.Order(), target.Received.Order());
 
         await stop.CancelAsync();

@@ -58,7 +58,7 @@ public class StreamFloodTests
 
         // Closing one makes room for one more.
         await streams[0].DisposeAsync();
-        await WaitUntil(() => server.ActiveStreams == 3);
+        await Poll.UntilAsync(() => server.ActiveStreams == 3);
         var again = await session.OpenStreamAsync();
         Assert.Equal("again", await EchoAsync(again, "again"));
 
@@ -90,15 +90,5 @@ public class StreamFloodTests
         var echo = new byte[data.Length];
         await stream.ReadExactlyAsync(echo).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         return System.Text.Encoding.ASCII.GetString(echo);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in 10 s");
-            await Task.Delay(10);
-        }
     }
 }

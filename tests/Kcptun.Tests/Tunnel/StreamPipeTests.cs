@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Kcptun.Tunnel;
+using Kcptun.Tests.Support;
 
 namespace Kcptun.Tests.Tunnel;
 
@@ -74,11 +75,11 @@ public class StreamPipeTests
     {
         using var app = await SocketPair.CreateAsync();
         using var peer = await SocketPair.CreateAsync();
-        var clock = new ManualTimeProvider();
+        var clock = new TestTimeProvider();
         var pipe = StreamPipe.RunAsync(app.Right, peer.Left, TimeSpan.FromSeconds(3), CancellationToken.None, clock);
         app.Left.Socket.Shutdown(SocketShutdown.Send); // request sent, now waiting for the answer
         var farEnd = peer.Right.ReadAsync(new byte[1]).AsTask();
-        await WaitForTimer(clock);
+        await Poll.UntilAsync(() => clock.ArmedTimers > 0, "the closewait timer");
         clock.Advance(TimeSpan.FromSeconds(2.9));
         await Task.Delay(100);
         Assert.False(farEnd.IsCompleted); // closewait not over yet
@@ -90,7 +91,7 @@ public class StreamPipeTests
         peer.Right.Socket.Shutdown(SocketShutdown.Send);
         Assert.Equal(answer, await ReadExactly(app.Left, answer.Length));
         var appEnd = app.Left.ReadAsync(new byte[1]).AsTask();
-        await WaitForTimer(clock);
+        await Poll.UntilAsync(() => clock.ArmedTimers > 0, "the closewait timer");
         Assert.False(appEnd.IsCompleted); // the answer's direction waits its own closewait
         clock.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal(0, await appEnd.WaitAsync(s_timeout));
@@ -143,16 +144,6 @@ public class StreamPipeTests
         Assert.Equal("o world"u8.ToArray(), rest);
         await replay.WriteAsync("x"u8.ToArray());
         Assert.Equal((byte)'x', (await ReadExactly(pair.Right, 1))[0]);
-    }
-
-    private static async Task WaitForTimer(ManualTimeProvider clock)
-    {
-        var deadline = Environment.TickCount64 + (long)s_timeout.TotalMilliseconds;
-        while (clock.ArmedTimers == 0)
-        {
-            Assert.True(Environment.TickCount64 < deadline, "no closewait timer was armed");
-            await Task.Delay(5);
-        }
     }
 
     internal static async Task<byte[]> ReadExactly(Stream stream, int count)

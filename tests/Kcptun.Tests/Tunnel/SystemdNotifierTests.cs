@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Kcptun.Cli.Hosting;
+using Kcptun.Tests.Support;
 
 namespace Kcptun.Tests.Tunnel;
 
@@ -66,7 +67,7 @@ public sealed class SystemdNotifierTests : IDisposable
         var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["WATCHDOG_USEC"] = "3000000", ["WATCHDOG_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         using var notifier = SystemdNotifier.FromEnvironment(ProgramRunner.Environment(environment));
         Assert.Equal(TimeSpan.FromSeconds(1.5), notifier.WatchdogInterval);
-        var time = new ManualTimeProvider();
+        var time = new TestTimeProvider();
         using var stop = new CancellationTokenSource();
         var watchdog = notifier.RunWatchdogAsync(time, stop.Token);
 

@@ -30,7 +30,7 @@ public class TunnelHalfCloseTests
         }
 
         Assert.Equal(requests.Select(r => Convert.ToHexStringLower(SHA256.HashData(r))).Order(), target.Requests.Order());
-        await WaitUntil(() => tunnel.Server.ActiveStreams == 0 && Count(tunnel.ClientLog, "stream closed") == 4);
+        await Poll.UntilAsync(() => tunnel.Server.ActiveStreams == 0 && Count(tunnel.ClientLog, "stream closed") == 4);
     }
 
     [Fact]
@@ -43,9 +43,9 @@ public class TunnelHalfCloseTests
         var request = RandomNumberGenerator.GetBytes(3000);
         var answer = await RequestAsync(tunnel, request);
         Assert.Empty(answer);
-        await WaitUntil(() => target.Requests.Count == 1);
+        await Poll.UntilAsync(() => target.Requests.Count == 1);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(request)), Assert.Single(target.Requests));
-        await WaitUntil(() => tunnel.Server.ActiveStreams == 0);
+        await Poll.UntilAsync(() => tunnel.Server.ActiveStreams == 0);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public class TunnelHalfCloseTests
         using var socket = (await tunnel.ConnectAsync()).Socket;
         await socket.SendAsync(new byte[100]);
         socket.Shutdown(SocketShutdown.Send);
-        await WaitUntil(() => tunnel.Server.ActiveStreams == 1);
+        await Poll.UntilAsync(() => tunnel.Server.ActiveStreams == 1);
         var answer = socket.ReceiveAsync(new byte[10], SocketFlags.None);
 
         tunnel.CutTransport();
@@ -70,7 +70,7 @@ public class TunnelHalfCloseTests
             // Reset: ended too.
         }
 
-        await WaitUntil(() => tunnel.Server.ActiveStreams == 0);
+        await Poll.UntilAsync(() => tunnel.Server.ActiveStreams == 0);
     }
 
     private static async Task<byte[]> RequestAsync(TunnelHarness tunnel, byte[] request)
@@ -84,14 +84,4 @@ public class TunnelHalfCloseTests
     }
 
     private static int Count(string log, string what) => log.Split('\n').Count(line => line.Contains(what, StringComparison.Ordinal));
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = Environment.TickCount64 + (long)s_timeout.TotalMilliseconds;
-        while (!condition())
-        {
-            Assert.True(Environment.TickCount64 < deadline, "timed out");
-            await Task.Delay(10);
-        }
-    }
 }

@@ -2,6 +2,7 @@ using Kcptun.Cli.Configuration;
 using Kcptun.Cli.Hosting;
 using Kcptun.Diagnostics;
 using Kcptun.Tunnel;
+using Kcptun.Tests.Support;
 
 namespace Kcptun.Tests.Tunnel;
 
@@ -145,16 +146,16 @@ public class TunnelLogTests
         var directory = Directory.CreateTempSubdirectory("kcptun-snmplog-").FullName;
         try
         {
-            var time = new ManualTimeProvider();
+            var time = new TestTimeProvider();
             using var stop = new CancellationTokenSource();
             var logger = SnmpCsvLogger.RunAsync(directory + "/snmp-20060102.log", 60, new TunnelLog(TextWriter.Null), time, stop.Token);
             var file = directory + "/" + GoTimeLayout.Format(time.GetLocalNow(), "snmp-20060102.log");
             time.Advance(TimeSpan.FromSeconds(59));
             Assert.False(File.Exists(file));
             time.Advance(TimeSpan.FromSeconds(1));
-            await TunnelTests.WaitUntil(() => LineCount(file) == 2);
+            await Poll.UntilAsync(() => LineCount(file) == 2);
             time.Advance(TimeSpan.FromSeconds(60));
-            await TunnelTests.WaitUntil(() => LineCount(file) == 3);
+            await Poll.UntilAsync(() => LineCount(file) == 3);
             Assert.StartsWith("Unix,BytesSent,", File.ReadAllLines(file)[0], StringComparison.Ordinal);
             await stop.CancelAsync();
             await logger.WaitAsync(TimeSpan.FromSeconds(10));

@@ -16,7 +16,7 @@ public class TunnelTests
     {
         await using var tunnel = new TunnelHarness(s_client with { SmuxVersion = version, Connections = connections }, new ServerOptions());
         var sent = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => tunnel.RoundTripAsync(300_000 + i, i)));
-        await WaitUntil(() => tunnel.Target.Received.Count == 6);
+        await Poll.UntilAsync(() => tunnel.Target.Received.Count == 6);
         Assert.Equal(sent.Order(), tunnel.Target.Received.Order());
         Assert.Equal(connections, tunnel.TransportConnections);
         Assert.Contains($"smux version: {version} on connection: ", tunnel.ServerLog, StringComparison.Ordinal);
@@ -31,7 +31,7 @@ public class TunnelTests
         await using var stream = await tunnel.ConnectAsync();
         await stream.WriteAsync("hello"u8.ToArray());
         Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
-        await WaitUntil(() => tunnel.ServerLog.Contains("refused", StringComparison.Ordinal));
+        await Poll.UntilAsync(() => tunnel.ServerLog.Contains("refused", StringComparison.Ordinal));
         Assert.Contains("the client speaks smux v2 but this server runs with --smuxver 1", tunnel.ServerLog, StringComparison.Ordinal);
         Assert.Empty(tunnel.Target.Received);
     }
@@ -43,7 +43,7 @@ public class TunnelTests
         await using var stream = await tunnel.ConnectAsync();
         await stream.WriteAsync("hello"u8.ToArray());
         Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
-        await WaitUntil(() => tunnel.ServerLog.Contains("--nocomp=false", StringComparison.Ordinal));
+        await Poll.UntilAsync(() => tunnel.ServerLog.Contains("--nocomp=false", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public class TunnelTests
             Assert.Equal(0, await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         }
 
-        await WaitUntil(() => tunnel.ServerLog.Contains($"dial tcp {deadAddress}: ", StringComparison.Ordinal));
+        await Poll.UntilAsync(() => tunnel.ServerLog.Contains($"dial tcp {deadAddress}: ", StringComparison.Ordinal));
         await using (var again = await tunnel.ConnectAsync())
         {
             Assert.Equal(0, await again.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
@@ -73,7 +73,7 @@ public class TunnelTests
         await using var tunnel = new TunnelHarness(s_client, new ServerOptions());
         await tunnel.RoundTripAsync(1000, 1);
         tunnel.CutTransport();
-        await WaitUntil(() => tunnel.Client.OpenSessions == 0);
+        await Poll.UntilAsync(() => tunnel.Client.OpenSessions == 0);
         await tunnel.RoundTripAsync(1000, 2);
         Assert.Equal(2, tunnel.TransportConnections);
     }
@@ -83,7 +83,7 @@ public class TunnelTests
     {
         await using var tunnel = new TunnelHarness(s_client with { Quiet = true }, new ServerOptions { Quiet = true });
         await tunnel.RoundTripAsync(1000, 1);
-        await WaitUntil(() => tunnel.Target.Received.Count == 1);
+        await Poll.UntilAsync(() => tunnel.Target.Received.Count == 1);
         Assert.DoesNotContain("stream opened", tunnel.ClientLog, StringComparison.Ordinal);
         Assert.DoesNotContain("stream opened", tunnel.ServerLog, StringComparison.Ordinal);
         Assert.Contains("smux version: 2 on connection:", tunnel.ClientLog, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public class TunnelTests
     {
         await using var tunnel = new TunnelHarness(s_client with { Qpp = true, QppCount = 7 }, new ServerOptions { Qpp = true, QppCount = 7 });
         var sent = await tunnel.RoundTripAsync(100_000, 3);
-        await WaitUntil(() => tunnel.Target.Received.Count == 1);
+        await Poll.UntilAsync(() => tunnel.Target.Received.Count == 1);
         Assert.Equal(sent, Assert.Single(tunnel.Target.Received));
     }
 
@@ -110,14 +110,14 @@ public class TunnelTests
         await stream.ReadExactlyAsync(echo).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(data, echo); // QPP twice through the client (out and back): the bytes come back, but...
         stream.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
-        await WaitUntil(() => tunnel.Target.Received.Count == 1);
+        await Poll.UntilAsync(() => tunnel.Target.Received.Count == 1);
         Assert.NotEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)), Assert.Single(tunnel.Target.Received)); // ...the target saw ciphertext
     }
 
     [Fact]
     public async Task Expired_session_takes_no_new_streams_and_is_scavenged_after_its_ttl()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestTimeProvider();
         await using var tunnel = new TunnelHarness(s_client with { AutoExpire = 10, ScavengeTtl = 5 }, new ServerOptions(), clientTime: time);
         await using var first = await tunnel.ConnectAsync();
         await EchoAsync(first, 1);
@@ -128,7 +128,7 @@ public class TunnelTests
         await EchoAsync(first, 2); // ...while the expired session keeps serving its stream
 
         time.Advance(TimeSpan.FromSeconds(5)); // expiry 10 + ttl 5 passed: the scavenger closes it
-        await WaitUntil(() => tunnel.ClientLog.Contains("scavenger: session closed due to ttl: ", StringComparison.Ordinal));
+        await Poll.UntilAsync(() => tunnel.ClientLog.Contains("scavenger: session closed due to ttl: ", StringComparison.Ordinal));
         Assert.Equal(0, await first.ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         await tunnel.RoundTripAsync(1000, 3); // the second session is not past its deadline (26 s)
         Assert.Equal(2, tunnel.TransportConnections);
@@ -140,15 +140,5 @@ public class TunnelTests
         var echo = new byte[1];
         await stream.ReadExactlyAsync(echo).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(value, echo[0]);
-    }
-
-    internal static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 30 s");
-            await Task.Delay(10);
-        }
     }
 }

@@ -85,14 +85,8 @@ internal abstract class FakeTcpTransport : IDatagramTransport
             SendSegment(flow, segment);
             return true;
         }
-        catch (SocketException e)
+        catch (Exception e) when (SendErrors.TryClassify(e, out error))
         {
-            error = e.SocketErrorCode;
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            error = SocketError.OperationAborted;
             return false;
         }
     }

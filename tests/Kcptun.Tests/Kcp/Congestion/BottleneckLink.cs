@@ -49,7 +49,7 @@ public sealed class BottleneckLink
             {
                 StreamMode = true,
             };
-            block.SetNoDelay(noDelay, interval, 2, 1);
+            block.FlushOptions = new KcpFlushOptions { NoDelay = noDelay != 0, Interval = interval, FastResend = 2, UseCongestionWindow = false };
             block.SetWindowSize(sendWindow, receiveWindow);
             Assert.True(block.SetMtu(1350));
             block.CongestionControl = control;
@@ -162,14 +162,14 @@ public sealed class BottleneckLink
             while (_inFlight.TryPeek(out var item, out var at) && (int)(at.At - Now) <= 0)
             {
                 _inFlight.Dequeue();
-                Assert.Equal(0, Blocks[item.Block].Input(item.Bytes, regular: true, ackNoDelay: false, Now));
+                Assert.Equal(KcpInputResult.Accepted, Blocks[item.Block].Input(item.Bytes, Now));
             }
 
             for (var i = 0; i < Blocks.Length; i++)
             {
                 if ((int)(_nextFlush[i] - Now) <= 0)
                 {
-                    _nextFlush[i] = Now + Blocks[i].Flush(false, Now);
+                    _nextFlush[i] = Now + Blocks[i].Flush(Now);
                 }
             }
 
@@ -191,7 +191,7 @@ public sealed class BottleneckLink
 
             if (wrote)
             {
-                _nextFlush[2 * flow] = Now + sender.Flush(false, Now);
+                _nextFlush[2 * flow] = Now + sender.Flush(Now);
             }
 
             var receiver = Blocks[(2 * flow) + 1];

@@ -34,7 +34,7 @@ public sealed class QueuedWriterLink
         {
             var side = i;
             var block = new KcpControlBlock(0x2000, (b, n) => Transmit(side, b, n)) { StreamMode = true };
-            block.SetNoDelay(1, 20, 2, 1); // fast2
+            block.FlushOptions = new KcpFlushOptions { NoDelay = true, Interval = 20, FastResend = 2, UseCongestionWindow = false }; // fast2
             block.SetWindowSize(window, window);
             Assert.True(block.SetMtu(1350));
             block.CongestionControl = control;
@@ -101,14 +101,14 @@ public sealed class QueuedWriterLink
             while (_inFlight.TryPeek(out var item, out var at) && (int)(at.At - Now) <= 0)
             {
                 _inFlight.Dequeue();
-                Assert.Equal(0, Blocks[item.To].Input(item.Bytes, regular: true, ackNoDelay: false, Now));
+                Assert.Equal(KcpInputResult.Accepted, Blocks[item.To].Input(item.Bytes, Now));
             }
 
             for (var i = 0; i < 2; i++)
             {
                 if ((int)(_nextFlush[i] - Now) <= 0)
                 {
-                    _nextFlush[i] = Now + Blocks[i].Flush(false, Now);
+                    _nextFlush[i] = Now + Blocks[i].Flush(Now);
                 }
             }
 
@@ -137,7 +137,7 @@ public sealed class QueuedWriterLink
 
         if (wrote)
         {
-            _nextFlush[0] = Now + sender.Flush(false, Now);
+            _nextFlush[0] = Now + sender.Flush(Now);
         }
 
         int r;
