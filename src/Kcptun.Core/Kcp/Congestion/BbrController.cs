@@ -62,12 +62,15 @@ public sealed class BbrController
     // Delivery-rate estimation (draft-cheng-iccrg-delivery-rate-estimation).
     private long _delivered;
     private uint _deliveredTime;
+    private long _deliveredBefore;      // _delivered before the first delivery at _deliveredTime's ms
+    private uint _deliveredBeforeTime;  // the ms of the last delivery before that (or of the last idle restart)
     private uint _firstSentTime;
     private long _sent;                 // bytes transmitted, retransmissions included
     private long _appLimitedUntil;      // app-limited while _delivered is below this (0: not app-limited)
     private bool _sampleTaken;          // a segment was delivered since the last OnAckProcessed
     private long _samplePriorDelivered;
     private uint _samplePriorTime;
+    private long _sampleIntervalDelivered;
     private uint _sampleSendElapsed;
     private bool _probeRttInRound;      // the current round trip ran (partly) in ProbeRtt
     private bool _sampleAppLimited;
@@ -210,7 +213,12 @@ public sealed class BbrController
         {
             // Nothing in flight: a new sending interval starts now (so idle time is not counted as slow delivery).
             _firstSentTime = now;
-            _deliveredTime = now;
+            if (_deliveredTime != now)
+            {
+                _deliveredBefore = _delivered;
+                _deliveredBeforeTime = now;
+                _deliveredTime = now;
+            }
         }
 
         _roundTransmissions++;
@@ -219,10 +227,16 @@ public sealed class BbrController
             _roundRetransmissions++;
         }
 
+        // The interval of this segment's rate sample starts at a state no later ACK can add to: ACKs that arrive
+        // in this same ms after this transmission (the rest of the peer's ACK batch) acknowledge bytes that crossed
+        // the path before it, so a segment sent between the packets of one batch starts its interval at the last
+        // earlier ms with deliveries and counts the whole batch.
+        var current = _deliveredTime != now;
         return new DeliverySnapshot
         {
             Delivered = _delivered,
-            DeliveredTime = _deliveredTime,
+            IntervalDelivered = current ? _delivered : _deliveredBefore,
+            DeliveredTime = current ? _deliveredTime : _deliveredBeforeTime,
             FirstSentTime = _firstSentTime,
             Sent = _sent,
             AppLimited = _appLimitedUntil != 0,
@@ -250,6 +264,12 @@ public sealed class BbrController
             _roundRetransmissions--;
         }
 
+        if (now != _deliveredTime)
+        {
+            _deliveredBefore = _delivered;
+            _deliveredBeforeTime = _deliveredTime;
+        }
+
         _delivered += bytes;
         _deliveredTime = now;
         _sampleAcked += bytes;
@@ -264,6 +284,7 @@ public sealed class BbrController
             _sampleTaken = true;
             _samplePriorDelivered = snapshot.Delivered;
             _samplePriorTime = snapshot.DeliveredTime;
+            _sampleIntervalDelivered = snapshot.IntervalDelivered;
             _sampleAppLimited = snapshot.AppLimited;
             _sampleSendElapsed = sentAt - snapshot.FirstSentTime;
             _firstSentTime = sentAt;
@@ -307,7 +328,7 @@ public sealed class BbrController
             var floor = minRtt == uint.MaxValue ? 1 : Math.Max(minRtt, 1);
             if (interval >= floor)
             {
-                bandwidthSample = (double)(_delivered - _samplePriorDelivered) / interval;
+                bandwidthSample = (double)(_delivered - _sampleIntervalDelivered) / interval;
                 sampleValid = true;
             }
         }
