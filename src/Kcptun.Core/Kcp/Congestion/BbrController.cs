@@ -52,6 +52,7 @@ public sealed class BbrController
     private const double LossBackoff = 0.7;
     private const int AggregationWindowRounds = 5;
     private const uint AggregationCapMs = 100;      // extra_acked never exceeds 100 ms of bandwidth
+    private const uint DrainLimitRtts = 4;         // most min RTTs a 0.75 phase drains a standing queue
 
     private static ReadOnlySpan<double> CycleGains => [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 
@@ -61,12 +62,15 @@ public sealed class BbrController
     // Delivery-rate estimation (draft-cheng-iccrg-delivery-rate-estimation).
     private long _delivered;
     private uint _deliveredTime;
+    private long _deliveredBefore;      // _delivered before the first delivery at _deliveredTime's ms
+    private uint _deliveredBeforeTime;  // the ms of the last delivery before that (or of the last idle restart)
     private uint _firstSentTime;
     private long _sent;                 // bytes transmitted, retransmissions included
     private long _appLimitedUntil;      // app-limited while _delivered is below this (0: not app-limited)
     private bool _sampleTaken;          // a segment was delivered since the last OnAckProcessed
     private long _samplePriorDelivered;
     private uint _samplePriorTime;
+    private long _sampleIntervalDelivered;
     private uint _sampleSendElapsed;
     private bool _probeRttInRound;      // the current round trip ran (partly) in ProbeRtt
     private bool _sampleAppLimited;
@@ -209,7 +213,12 @@ public sealed class BbrController
         {
             // Nothing in flight: a new sending interval starts now (so idle time is not counted as slow delivery).
             _firstSentTime = now;
-            _deliveredTime = now;
+            if (_deliveredTime != now)
+            {
+                _deliveredBefore = _delivered;
+                _deliveredBeforeTime = now;
+                _deliveredTime = now;
+            }
         }
 
         _roundTransmissions++;
@@ -218,10 +227,16 @@ public sealed class BbrController
             _roundRetransmissions++;
         }
 
+        // The interval of this segment's rate sample starts at a state no later ACK can add to: ACKs that arrive
+        // in this same ms after this transmission (the rest of the peer's ACK batch) acknowledge bytes that crossed
+        // the path before it, so a segment sent between the packets of one batch starts its interval at the last
+        // earlier ms with deliveries and counts the whole batch.
+        var current = _deliveredTime != now;
         return new DeliverySnapshot
         {
             Delivered = _delivered,
-            DeliveredTime = _deliveredTime,
+            IntervalDelivered = current ? _delivered : _deliveredBefore,
+            DeliveredTime = current ? _deliveredTime : _deliveredBeforeTime,
             FirstSentTime = _firstSentTime,
             Sent = _sent,
             AppLimited = _appLimitedUntil != 0,
@@ -249,6 +264,12 @@ public sealed class BbrController
             _roundRetransmissions--;
         }
 
+        if (now != _deliveredTime)
+        {
+            _deliveredBefore = _delivered;
+            _deliveredBeforeTime = _deliveredTime;
+        }
+
         _delivered += bytes;
         _deliveredTime = now;
         _sampleAcked += bytes;
@@ -263,6 +284,7 @@ public sealed class BbrController
             _sampleTaken = true;
             _samplePriorDelivered = snapshot.Delivered;
             _samplePriorTime = snapshot.DeliveredTime;
+            _sampleIntervalDelivered = snapshot.IntervalDelivered;
             _sampleAppLimited = snapshot.AppLimited;
             _sampleSendElapsed = sentAt - snapshot.FirstSentTime;
             _firstSentTime = sentAt;
@@ -306,7 +328,7 @@ public sealed class BbrController
             var floor = minRtt == uint.MaxValue ? 1 : Math.Max(minRtt, 1);
             if (interval >= floor)
             {
-                bandwidthSample = (double)(_delivered - _samplePriorDelivered) / interval;
+                bandwidthSample = (double)(_delivered - _sampleIntervalDelivered) / interval;
                 sampleValid = true;
             }
         }
@@ -448,8 +470,14 @@ public sealed class BbrController
         }
         else
         {
-            // Drain what probing queued: one min RTT, or less once in flight is back at one BDP.
-            next = fullLength || inflight <= TargetInflight(1);
+            // Drain what probing queued: one min RTT, or less once in flight is back at one BDP. While the last round
+            // trip showed a standing queue (even its shortest RTT a quarter above the minimum), on until in flight is
+            // back at one BDP, at most DrainLimitRtts min RTTs (as BBR v2's PROBE_DOWN): the bandwidth filter keeps the
+            // top of its samples' noise, a packet more or less in a sample's ACK batches (1.5-2.6% at 5 Mbit/s and
+            // 50 ms), above the 1% pacing margin, so the queue a step down or a probe left grew at gain 1 and one min RTT
+            // at 0.75 took back only what the 1.25 phase added: it lasted until ProbeRtt, up to 50 ms.
+            var longest = _minRtt != uint.MaxValue && (int)(now - _cycleStamp) > (int)(DrainLimitRtts * _minRtt);
+            next = (fullLength && (!_queueBuilding || longest)) || inflight <= TargetInflight(1);
         }
 
         if (next)

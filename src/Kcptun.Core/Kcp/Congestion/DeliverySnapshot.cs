@@ -10,7 +10,14 @@ internal struct DeliverySnapshot
     /// <summary>Bytes delivered (acknowledged) on the connection before this transmission.</summary>
     public long Delivered;
 
-    /// <summary>When <see cref="Delivered"/> last grew (ms).</summary>
+    /// <summary>
+    /// Bytes delivered at <see cref="DeliveredTime"/>, where this segment's rate sample starts: <see cref="Delivered"/>,
+    /// or, when the transmission fell in a ms in which ACKs were (and may still be) processed, the bytes delivered before
+    /// that ms.
+    /// </summary>
+    public long IntervalDelivered;
+
+    /// <summary>When <see cref="IntervalDelivered"/> was last reached (ms): the start of this segment's rate sample.</summary>
     public uint DeliveredTime;
 
     /// <summary>Send time of the segment that opened the current sending interval (ms).</summary>
