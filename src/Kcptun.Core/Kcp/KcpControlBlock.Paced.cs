@@ -155,6 +155,7 @@ public sealed partial class KcpControlBlock
                 segment.ResendAt = now + segment.Rto;
                 TransmitPaced(ref segment, ref buffer, ref offset, window, una, now, retransmission: true);
                 outSegments++;
+                resendAt = segment.ResendAt; // just sent: nothing behind it yet, so TimeoutAt is its plain RTO
             }
             else if (isTimeout)
             {
@@ -166,9 +167,10 @@ public sealed partial class KcpControlBlock
                 lost++;
                 TransmitPaced(ref segment, ref buffer, ref offset, window, una, now, retransmission: true, lossSignal: false);
                 outSegments++;
+                resendAt = segment.ResendAt;
             }
 
-            var untilDue = (int)(TimeoutAt(ref segment, bbr) - now);
+            var untilDue = (int)(resendAt - now);
             if (untilDue > 0 && untilDue < nextDue)
             {
                 nextDue = untilDue;
