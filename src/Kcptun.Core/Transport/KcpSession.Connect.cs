@@ -93,7 +93,6 @@ public sealed partial class KcpSession : IDatagramReceiver
 
     void IDatagramReceiver.OnDatagram(Span<byte> datagram, SocketAddress source)
     {
-
         // Only the first source address is ever accepted (normally the server), before any crypto check.
         if (_firstSource is null)
         {
