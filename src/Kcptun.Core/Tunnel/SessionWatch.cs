@@ -39,6 +39,12 @@ internal sealed class SessionWatch
     /// <summary>Silence must also last this many RTO estimates (a 600 ms path needs about 8 s).</summary>
     public const int SilenceRtos = 10;
 
+    /// <summary>The most silence it takes, whatever the RTO. KCP's RTO follows the RTT variance, and one slow sample
+    /// (a session's first round trips while a loaded machine starts up, JIT and all) can leave it at seconds for a
+    /// while: 10 such RTOs made an outage wait 20 s and more to be noticed. Above this the RTO says more about the
+    /// estimate than the path, and a false alarm costs only a new session for new streams.</summary>
+    public static readonly TimeSpan SilenceCeiling = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the client looks at each session: one lock and a few reads per session.</summary>
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
 
@@ -75,7 +81,8 @@ internal sealed class SessionWatch
             return SessionVerdict.Healthy;
         }
 
-        long limit = Math.Max((long)SilenceFloor.TotalMilliseconds, (long)SilenceRtos * liveness.RetransmissionTimeout);
+        long limit = Math.Clamp((long)SilenceRtos * liveness.RetransmissionTimeout,
+            (long)SilenceFloor.TotalMilliseconds, (long)SilenceCeiling.TotalMilliseconds);
         bool waited = liveness.Now - liveness.OutstandingSince >= limit;
         bool silent = liveness.Now - liveness.LastReceived >= limit;
         return waited && silent ? SessionVerdict.PeerSilent : SessionVerdict.Healthy;

@@ -7,8 +7,10 @@ namespace Kcptun.Interop.Tests.Reliability;
 /// Issue 16, reliability suite: a network outage (a paused UDP relay) longer than the client's silence limit, against
 /// our server and both Go generations. The client gives new connections a new session while the path is down (the
 /// server is silent for more than 3 s), yet the connection open across the outage survives it, and once the path is
-/// back new connections work at once.
+/// back new connections work at once. Timed (the silence is noticed within SessionWatch's 10 s ceiling, the path back
+/// within 5 s), so it runs apart from the tests that load the machine.
 /// </summary>
+[Collection(TimedRecovery.Name)]
 public sealed class OutageTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Servers => new(ReliabilityRig.AvailableServers());

@@ -7,7 +7,7 @@ namespace Kcptun.Interop.Tests.Reliability;
 /// <summary>
 /// Issue 16: a 600 ms round trip (300 ms each way through a relay) is a slow path, not a dead peer: a 10 s transfer
 /// completes on the client's one session, against our server and both Go generations. Then the relay drops
-/// everything: how long the client takes to call the session dead there (its limit is max(3 s, 10 RTO)).
+/// everything: how long the client takes to call the session dead there (its limit is 10 RTO, at least 3 s and at most 10 s).
 /// </summary>
 [Collection(TimedRecovery.Name)]
 public sealed class SlowPathTests(ITestOutputHelper output)

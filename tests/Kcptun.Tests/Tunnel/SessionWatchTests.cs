@@ -32,7 +32,9 @@ public class SessionWatchTests
     [InlineData(30, 3_000)]   // loopback: the 3 s floor
     [InlineData(350, 3_500)]  // after a bulk transfer queued on loopback: 10 RTOs
     [InlineData(800, 8_000)]  // a 600 ms path: 10 RTOs
-    public void Silence_with_data_waiting_counts_after_3_s_or_10_rtos(int rto, long limit)
+    [InlineData(2_400, 10_000)] // an RTO a slow first sample inflated: the 10 s ceiling
+    [InlineData(60_000, 10_000)] // KCP's largest RTO: the ceiling
+    public void Silence_with_data_waiting_counts_after_3_s_or_10_rtos_up_to_10_s(int rto, long limit)
     {
         var watch = new SessionWatch();
         Assert.Equal(SessionVerdict.Healthy, watch.Check(Snapshot(now: 100_000 + limit - 1, firstSent: 1, lastReceived: 100_000, outstandingSince: 100_000, rto: rto)));
