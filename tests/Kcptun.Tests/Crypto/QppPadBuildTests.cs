@@ -50,6 +50,28 @@ public class QppPadBuildTests
         }
     }
 
+    [Fact]
+    public void The_shuffle_modulo_equals_big_integer_modulo_for_every_divisor()
+    {
+        var random = new Random(256);
+        var values = new List<byte[]> { new byte[32], Enumerable.Repeat((byte)0xFF, 32).ToArray() };
+        for (int i = 0; i < 200; i++)
+        {
+            var value = new byte[32];
+            random.NextBytes(value);
+            values.Add(value);
+        }
+
+        foreach (var value in values)
+        {
+            var big = new BigInteger(value, isUnsigned: true, isBigEndian: true);
+            for (int divisor = 1; divisor <= 256; divisor++)
+            {
+                Assert.Equal((int)(big % divisor), QuantumPermutationPad.BigEndianModulo(value, divisor));
+            }
+        }
+    }
+
     /// <summary>xtaci/qpp's pad generation, written out as plainly as possible (the BCL's AES, BigInteger).</summary>
     private static byte[] ModelPads(byte[] chunks, int count)
     {
