@@ -10,7 +10,8 @@ namespace Kcptun.Crypto;
 /// Latest kcptun's QPP (docs/protocol/generations.md §11.4, xtaci/qpp 1.1.25): a set of byte permutations derived from the raw
 /// <c>--key</c> string, applied to smux stream payloads through a per-direction <see cref="QppTransform"/>.
 /// Build one per process (pad generation: 255 shuffle steps × 7 keys × 2 = 3,570 AES-256 blocks per pad, some 16 µs
-/// a pad with AES-NI); it is immutable and shared by all streams.
+/// a pad with AES-NI, spread over the cores from <see cref="ParallelThreshold"/> pads); it is immutable and shared by
+/// all streams.
 /// </summary>
 public sealed class QuantumPermutationPad
 {
@@ -29,6 +30,12 @@ public sealed class QuantumPermutationPad
     /// on the BCL.
     /// </summary>
     private const int Interleave = 16;
+
+    /// <summary>
+    /// From this many pads on, the build runs on every core (some 3 ms of work at 256 pads, against waking
+    /// thread-pool threads; the default 61 pads stay on the caller's thread).
+    /// </summary>
+    internal const int ParallelThreshold = 256;
 
     private static readonly byte[] s_chunkSalt = "___QUANTUM_PERMUTATION_PAD_SEED_DERIVE___"u8.ToArray();
     private static readonly byte[] s_shuffleSalt = "___QUANTUM_PERMUTATION_PAD_SHUFFLE_SALT___"u8.ToArray();
@@ -62,17 +69,31 @@ public sealed class QuantumPermutationPad
         }
 
         int groups = (padCount + Interleave - 1) / Interleave;
-        BlockFunction[] keys = CreateKeys(keyBytes);
-        try
+        if (padCount < ParallelThreshold)
         {
-            for (int g = 0; g < groups; g++)
+            BlockFunction[] keys = CreateKeys(keyBytes);
+            try
             {
-                ShuffleGroup(g, keys);
+                for (int g = 0; g < groups; g++)
+                {
+                    ShuffleGroup(g, keys);
+                }
+            }
+            finally
+            {
+                DisposeKeys(keys);
             }
         }
-        finally
+        else
         {
-            DisposeKeys(keys);
+            // Every pad depends only on the seed chunks and its number, so the groups are built on all cores. Each
+            // worker has its own key objects (the portable BclAesBlock is not thread-safe) and writes only its groups'
+            // slices of the arrays: the bytes are those of a one-thread build.
+            Parallel.For(0, groups, () => CreateKeys(keyBytes), (g, _, keys) =>
+            {
+                ShuffleGroup(g, keys);
+                return keys;
+            }, DisposeKeys);
         }
 
         Span<byte> selector = stackalloc byte[32];
