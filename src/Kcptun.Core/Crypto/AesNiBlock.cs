@@ -28,8 +28,10 @@ internal sealed class AesNiBlock : BlockFunction
 
     /// <summary>
     /// Eight blocks at a time interleaved (AESENC's latency is several cycles, its throughput one or two a cycle, so
-    /// independent blocks overlap almost for free), then two at a time, then the last one alone.
+    /// independent blocks overlap almost for free), then two at a time, then the last one alone. Optimised from the
+    /// first call (QPP's pads are built once, at start-up, before tiered compilation would get to it).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void EncryptBlocks(ReadOnlySpan<byte> input, Span<byte> output)
     {
         CheckBlocks(input, output, Size);
@@ -66,6 +68,7 @@ internal sealed class AesNiBlock : BlockFunction
         return X86Aes.EncryptLast(block, keys[^1]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncryptTwo(ref byte source, ref byte destination)
     {
         Vector128<byte>[] keys = _roundKeys;
@@ -85,6 +88,7 @@ internal sealed class AesNiBlock : BlockFunction
         X86Aes.EncryptLast(b1, k).StoreUnsafe(ref destination, Size);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncryptEight(ref byte source, ref byte destination)
     {
         Vector128<byte>[] keys = _roundKeys;
