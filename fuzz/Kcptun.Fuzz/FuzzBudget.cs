@@ -18,11 +18,12 @@ public static class FuzzBudget
     /// <summary>
     /// What a config target adds to <see cref="Time"/> for each QPP pad its validated options ask for. Pads are the one
     /// step whose cost grows with a valid setting: --QPPCount is accepted up to 65535, as Go kcptun accepts any count,
-    /// and each pad is 3,570 AES blocks. A release build makes 65535 in ~0.6 s on two idle cores, but `dotnet test`
-    /// builds Debug (~75 µs a pad on one core, against ~16 µs released), CI runs the tests again with hardware
-    /// intrinsics off (the BCL's AES) and the fuzz build is instrumented, on machines that may be busy: at load 8-10 on
-    /// two cores even the release build's 65535 pads took 4.5 s of wall time. A fixed 5 s would fail valid inputs by
-    /// the clock; 0.25 ms a pad (+16 s at 65535) keeps a wide margin and still ends a build that loops.
+    /// and each pad is 3,570 AES blocks. A release build makes 65535 in ~0.45 s on two idle cores (~12 µs a pad on
+    /// one), but `dotnet test` builds Debug (~67 µs a pad on one core) and CI runs the tests again with hardware
+    /// intrinsics off (the BCL's AES, ~89 µs a pad in Debug: 5.8 s for 65535 on a free core), on machines that may be
+    /// busy: at load 8-10 on two cores even the release build's 65535 pads took 4.5 s of wall time. A fixed 5 s fails
+    /// valid inputs by the clock; 0.25 ms a pad (+16 s at 65535) keeps a margin of ~3x over the slowest of those and
+    /// still ends a build that loops. (The fuzz build leaves the pad builder uninstrumented: Instrumentation.Excluded.)
     /// </summary>
     public static readonly TimeSpan PadTime = TimeSpan.FromMilliseconds(0.25);
 

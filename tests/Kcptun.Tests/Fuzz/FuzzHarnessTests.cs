@@ -1,10 +1,25 @@
+using Kcptun.Crypto;
 using Kcptun.Fuzz;
 
 namespace Kcptun.Tests.Fuzz;
 
-/// <summary>The fuzz harness's time budget, which validated QPP options extend by their pad count.</summary>
+/// <summary>The fuzz harness's own rules: what it leaves uninstrumented, and the time budget QPP pads extend.</summary>
 public sealed class FuzzHarnessTests
 {
+    [Fact]
+    public void Instrumentation_leaves_out_only_the_qpp_pad_builder_and_its_nested_types()
+    {
+        Assert.False(Instrumentation.Includes("Kcptun.Crypto.QuantumPermutationPad"));
+        Assert.False(Instrumentation.Includes("Kcptun.Crypto.QuantumPermutationPad/<>c__DisplayClass16_0"));
+        Assert.False(Instrumentation.Includes("Kcptun.Crypto.AesNiBlock"));
+        Assert.False(Instrumentation.Includes("Kcptun.Crypto.BlockFunction"));
+        Assert.True(Instrumentation.Includes(typeof(QppTransform).FullName!));
+        Assert.True(Instrumentation.Includes(typeof(AesNiCfbCipher).FullName!));
+        Assert.True(Instrumentation.Includes(typeof(CfbCipher).FullName!));
+        Assert.True(Instrumentation.Includes("Kcptun.Crypto.QuantumPermutationPadding"));
+        Assert.True(Instrumentation.Includes("Snappier.Snappy"));
+    }
+
     [Fact]
     public void The_allowance_grows_by_what_is_added_and_names_it()
     {
