@@ -9,7 +9,7 @@ namespace Kcptun.Crypto;
 /// <summary>
 /// Latest kcptun's QPP (docs/protocol/generations.md §11.4, xtaci/qpp 1.1.25): a set of byte permutations derived from the raw
 /// <c>--key</c> string, applied to smux stream payloads through a per-direction <see cref="QppTransform"/>.
-/// Build one per process (pad generation: 255 shuffle steps × 7 keys × 2 = 3,570 AES-256 blocks per pad, some 16 µs
+/// Build one per process (pad generation: 255 shuffle steps × 7 keys × 2 = 3,570 AES-256 blocks per pad, some 12 µs
 /// a pad with AES-NI, spread over the cores from <see cref="ParallelThreshold"/> pads); it is immutable and shared by
 /// all streams.
 /// </summary>
