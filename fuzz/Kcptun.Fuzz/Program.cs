@@ -7,6 +7,7 @@ using Kcptun.Fuzz;
 // Kcptun.Fuzz list            the targets
 // Kcptun.Fuzz seeds VECTORS OUT   write the seed corpora built from the spec's vectors
 // Kcptun.Fuzz dict OUT            write the afl-fuzz dictionaries of the config targets
+// Kcptun.Fuzz instrument DLL...   SharpFuzz's coverage instrumentation, in place, of all but Instrumentation.Excluded (run.sh)
 // Instrumented code writes its coverage to Trace.SharedMem, which AflServer only points at afl-fuzz's map once it
 // serves: before that (resolving a pinned cipher's name, replaying inputs) it needs a scratch map of its own.
 unsafe
@@ -16,7 +17,7 @@ unsafe
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.Error.WriteLine("usage: Kcptun.Fuzz TARGET [PATH...] | list | seeds VECTORS_DIR OUT_DIR | dict OUT_DIR");
+    Console.Error.WriteLine("usage: Kcptun.Fuzz TARGET [PATH...] | list | seeds VECTORS_DIR OUT_DIR | dict OUT_DIR | instrument DLL...");
     return 2;
 }
 
@@ -28,6 +29,12 @@ if (args[0] == "list")
     }
 
     Console.WriteLine($"{"protection-CRYPT",-12} protection with the cipher pinned, e.g. protection-aes-128-gcm");
+    return 0;
+}
+
+if (args[0] == "instrument" && args.Length >= 2)
+{
+    Instrumentation.Run(args[1..], Console.Out);
     return 0;
 }
 

@@ -26,15 +26,15 @@ internal static class ConfigTargets
         var input = new FuzzInput(data);
         bool server = (input.Byte() & 1) != 0;
         var json = input.Rest.ToArray();
-        Refusals(() =>
+        Refusals(allowance =>
         {
             if (server)
             {
-                Build(JsonConfigFile.Apply(TunnelFlags.Server, "fuzz.json", json, new ServerOptions()));
+                Build(JsonConfigFile.Apply(TunnelFlags.Server, "fuzz.json", json, new ServerOptions()), allowance);
             }
             else
             {
-                Build(JsonConfigFile.Apply(TunnelFlags.Client, "fuzz.json", json, new ClientOptions()));
+                Build(JsonConfigFile.Apply(TunnelFlags.Client, "fuzz.json", json, new ClientOptions()), allowance);
             }
         });
     }
@@ -73,14 +73,14 @@ internal static class ConfigTargets
 
     private static void Load(bool server, string[] arguments, Func<string, string?> environment)
     {
-        Refusals(() =>
+        Refusals(allowance =>
         {
             if (server)
             {
                 var loaded = TunnelConfiguration.LoadServer(arguments, environment);
                 if (loaded.Action == CommandLineAction.Run)
                 {
-                    Build(loaded.Options);
+                    Build(loaded.Options, allowance);
                 }
             }
             else
@@ -88,19 +88,22 @@ internal static class ConfigTargets
                 var loaded = TunnelConfiguration.LoadClient(arguments, environment);
                 if (loaded.Action == CommandLineAction.Run)
                 {
-                    Build(loaded.Options);
+                    Build(loaded.Options, allowance);
                 }
             }
         });
     }
 
     // Under the time budget: building from valid options is synchronous, and a setting that makes it slow (pads,
-    // tables) must be a finding, not a timeout that kills afl-fuzz's fork server.
-    private static void Refusals(Action action)
+    // tables) must be a finding, not a timeout that kills afl-fuzz's fork server. The exception is the QPP pads, whose
+    // cost grows with a valid --QPPCount (up to 65535, 3,570 AES blocks a pad): once validated, the options add
+    // FuzzBudget.PadTime a pad to the 5 s (Common), so the build is measured against a budget scaled by the pad count.
+    private static void Refusals(Action<FuzzAllowance> action)
     {
+        var allowance = new FuzzAllowance();
         try
         {
-            FuzzBudget.Wait(Task.Run(action), "loading, validating and building the options");
+            FuzzBudget.Wait(Task.Run(() => action(allowance)), "loading, validating and building the options", allowance);
         }
         catch (CommandLineUsageException)
         {
@@ -111,25 +114,25 @@ internal static class ConfigTargets
     }
 
     // TunnelProgram's steps between loading and the first socket, without the PBKDF2 (a fixed key stands in for it).
-    private static void Build(ClientOptions options)
+    private static void Build(ClientOptions options, FuzzAllowance allowance)
     {
-        options = Common(options);
+        options = Common(options, allowance);
         using var log = new TunnelLog(TextWriter.Null, TimeProvider.System);
         Validate(SmuxSettings.From(options, options.SmuxVersion));
         var client = new TunnelClient(RuntimeBinding.Client(options), log, _ => throw new InvalidOperationException("no dialling in a fuzz run"), s => new SnappyFramingStream(s));
         FuzzBudget.Wait(client.DisposeAsync().AsTask(), "TunnelClient.DisposeAsync");
     }
 
-    private static void Build(ServerOptions options)
+    private static void Build(ServerOptions options, FuzzAllowance allowance)
     {
-        options = Common(options);
+        options = Common(options, allowance);
         using var log = new TunnelLog(TextWriter.Null, TimeProvider.System);
         Validate(SmuxSettings.From(options, options.SmuxVersion ?? 1));
         var server = new TunnelServer(RuntimeBinding.Server(options), log, s => new SnappyFramingStream(s));
         FuzzBudget.Wait(server.DisposeAsync().AsTask(), "TunnelServer.DisposeAsync");
     }
 
-    private static T Common<T>(T options)
+    private static T Common<T>(T options, FuzzAllowance allowance)
         where T : TunnelOptions
     {
         if (options.RateLimit < 0)
@@ -138,6 +141,11 @@ internal static class ConfigTargets
         }
 
         options.Validate();
+        if (options.Qpp)
+        {
+            allowance.Add(FuzzBudget.PadTime * options.QppCount, $"{options.QppCount} QPP pads");
+        }
+
         using var log = new TunnelLog(TextWriter.Null, TimeProvider.System);
         KcpSessionOptions transport = TransportSettings.From(options, s_pass, log);
         try
