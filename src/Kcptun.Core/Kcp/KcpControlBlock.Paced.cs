@@ -211,6 +211,11 @@ public sealed partial class KcpControlBlock
             }
         }
 
+        if (_sendQueue.Count > 0 && (int)(_sendNext - (_sendUnacknowledged + sendLimit)) >= 0)
+        {
+            bbr.OnWindowLimited(_bytesInFlight);
+        }
+
         if (_sendQueue.Count == 0 && !retransmissionsWaiting && _bytesInFlight < cap)
         {
             // Nothing to send although path and budget would allow it: the application sets the pace.

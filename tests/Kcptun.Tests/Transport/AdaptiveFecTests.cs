@@ -43,7 +43,7 @@ public sealed class AdaptiveFecTests
         // Lossy: 15% of the client's datagrams dropped (seeded).
         var random = new Random(11);
         network.Drop = d => d.From.Equals(client.LocalEndPoint) && random.NextDouble() < 0.15;
-        byte[] lossy = RandomBytes(3 * 1024 * 1024, seed: 2);
+        byte[] lossy = RandomBytes(6 * 1024 * 1024, seed: 2);
         writer.Write(lossy);
         network.RunUntil(() => sink.Received.Length == clean.Length + lossy.Length);
 
@@ -52,7 +52,7 @@ public sealed class AdaptiveFecTests
         Assert.Equal(0, afterLoss.MinParity);
         Assert.InRange(afterLoss.EstimatedLoss, 0.08, 0.25);
         Assert.Equal([.. clean, .. lossy], sink.Received.ToArray());
-        Assert.True(server.Counters.FecRecovered > 100, $"{server.Counters.FecRecovered} rebuilt");
+        Assert.True(server.Counters.FecRecovered > 100, $"{server.Counters.FecRecovered} rebuilt, parity {afterLoss.ParityDatagrams} in {afterLoss.Groups} groups");
         Assert.Equal(0, server.Counters.FecErrs);
         Assert.Equal(0, server.Counters.KcpInErrors);
     }

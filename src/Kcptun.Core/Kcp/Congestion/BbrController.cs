@@ -67,6 +67,7 @@ public sealed class BbrController
     private uint _firstSentTime;
     private long _sent;                 // bytes transmitted, retransmissions included
     private long _appLimitedUntil;      // app-limited while _delivered is below this (0: not app-limited)
+    private long _windowLimitedUntil;   // held back by snd_wnd/rmt_wnd while _delivered is below this (0: not)
     private bool _sampleTaken;          // a segment was delivered since the last OnAckProcessed
     private long _samplePriorDelivered;
     private uint _samplePriorTime;
@@ -92,6 +93,7 @@ public sealed class BbrController
     private uint _probeRttDone;
     private bool _probeRttRoundDone;
     private long _priorWindow;
+    private double _probeBase;          // the bandwidth estimate when the last gain-1.25 phase began (0: none yet)
 
     // Loss bursts (inflight_hi).
     private long _roundTransmissions;
@@ -137,6 +139,9 @@ public sealed class BbrController
 
     /// <summary>The gain applied to the bandwidth estimate for pacing.</summary>
     public double PacingGain { get; private set; }
+
+    /// <summary>How often a bandwidth probe found the pipe not full and sent the controller back to startup.</summary>
+    public long StartupRestarts { get; private set; }
 
     /// <summary>True once startup found the bottleneck full.</summary>
     public bool FilledPipe { get; private set; }
@@ -253,6 +258,16 @@ public sealed class BbrController
     }
 
     /// <summary>
+    /// Marks the flow window-limited: data waits, but KCP's send or receive window (snd_wnd, rmt_wnd) holds it
+    /// back. Until what is in flight now is delivered, the delivery rate measures the window, not the path, and its
+    /// jumps (the receiver reading again) do not send the controller back to startup.
+    /// </summary>
+    internal void OnWindowLimited(long inflight)
+    {
+        _windowLimitedUntil = Math.Max(_delivered + inflight, 1);
+    }
+
+    /// <summary>
     /// One segment, last sent at <paramref name="sentAt"/>, is acknowledged (by its ACK or by una);
     /// <paramref name="spuriousRetransmission"/>: the ACK answered an earlier transmission, so the last
     /// retransmission was no loss (KCP's RTO is aggressive and fires on queueing delay) and is not counted as one.
@@ -276,6 +291,11 @@ public sealed class BbrController
         if (_appLimitedUntil != 0 && _delivered > _appLimitedUntil)
         {
             _appLimitedUntil = 0;
+        }
+
+        if (_windowLimitedUntil != 0 && _delivered > _windowLimitedUntil)
+        {
+            _windowLimitedUntil = 0;
         }
 
         // The sample is taken over the most recently sent of the segments this ACK batch delivers.
@@ -344,6 +364,12 @@ public sealed class BbrController
         }
 
         UpdateAckAggregation(now, acked, roundStart);
+        if (Phase == BbrPhase.ProbeBandwidth && _probeBase > 0 && _bandwidth.Value >= FullBandwidthGrowth * _probeBase
+            && _windowLimitedUntil == 0 && _appLimitedUntil == 0)
+        {
+            RestartStartup();
+        }
+
         UpdateCycle(now, inflight);
         if (roundStart && !FilledPipe && !_sampleAppLimited)
         {
@@ -440,6 +466,25 @@ public sealed class BbrController
         }
     }
 
+    /// <summary>
+    /// Back to <see cref="BbrPhase.Startup"/>: a gain-1.25 probe found at least 25% more bandwidth than the estimate
+    /// it began with, so the pipe was not full. The bottleneck got faster (a competing flow left, a link came up to
+    /// speed) or startup ended early (a receiver starved of CPU for three round trips): probing 25% per 8-phase
+    /// cycle took 8.5 s to follow a tenfold rise at 1% loss; startup doubles the rate per round trip and ends again
+    /// at the next plateau. A full pipe cannot deliver 25% more, so at capacity this does not fire; nor while KCP's
+    /// windows limit the flow (<see cref="OnWindowLimited"/>), where the rate follows the window.
+    /// </summary>
+    private void RestartStartup()
+    {
+        StartupRestarts++;
+        Phase = BbrPhase.Startup;
+        PacingGain = StartupGain;
+        FilledPipe = false;
+        _fullBandwidth = _bandwidth.Value;
+        _fullBandwidthCount = 0;
+        _probeBase = 0;
+    }
+
     private void EnterProbeBandwidth(uint now)
     {
         Phase = BbrPhase.ProbeBandwidth;
@@ -485,6 +530,10 @@ public sealed class BbrController
             _cycleIndex = (_cycleIndex + 1) % CycleGains.Length;
             _cycleStamp = now;
             PacingGain = CycleGains[_cycleIndex];
+            if (PacingGain > 1)
+            {
+                _probeBase = _bandwidth.Value;
+            }
         }
     }
 
