@@ -25,7 +25,7 @@ public class BbrBandwidthEstimateTests(ITestOutputHelper output)
     [InlineData(2_500, 50u)]    // 20 Mbit/s, 100 ms
     public void A_bulk_stream_through_a_queued_bottleneck_does_not_overestimate_the_link(double rate, uint delay)
     {
-        var link = new QueuedWriterLink(CongestionControl.Bbr) { Rate = rate, Delay = delay, QueueLimit = (int)(rate * 2 * delay) };
+        var link = new QueuedWriterLink(CongestionControl.Bbr, rate: rate, delay: delay, queueLimit: (int)(rate * 2 * delay));
         link.RunFor(2000); // startup and drain are over
         var controller = link.Sender.RateController!;
         var dropsAfterStartup = link.QueueDrops;

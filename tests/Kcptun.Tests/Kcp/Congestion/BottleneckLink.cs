@@ -98,10 +98,20 @@ public sealed class BottleneckLink
     /// <summary>Bytes that entered the bottleneck queue.</summary>
     public long ForwardedBytes { get; private set; }
 
-    /// <summary>Mean queueing delay seen by datagrams entering the bottleneck since <see cref="ResetQueueStatistics"/>.</summary>
     /// <summary>False: the receivers' applications stop reading (their KCP receive queues fill).</summary>
     public bool ReceiversRead { get; set; } = true;
 
+    /// <summary>
+    /// How an active flow's sender is written, in place of the default bulk writer (16 KiB while WaitingToSend is
+    /// below min(snd_wnd, rmt_wnd)): called with the flow's sender, returns whether it wrote anything (then the
+    /// sender is flushed, as a session flushes after a write).
+    /// </summary>
+    public Func<KcpControlBlock, bool>? Writer { get; init; }
+
+    /// <summary>Called after each read pass of the receivers, so a test can follow what arrived.</summary>
+    public Action? AfterRead { get; init; }
+
+    /// <summary>Mean queueing delay seen by datagrams entering the bottleneck since <see cref="ResetQueueStatistics"/>.</summary>
     public double AverageQueueDelay => _queueDelayCount == 0 ? 0 : _queueDelaySum / _queueDelayCount;
 
     public double MaxQueueDelay { get; private set; }
@@ -183,10 +193,17 @@ public sealed class BottleneckLink
         {
             var sender = Sender(flow);
             var wrote = false;
-            while (Active[flow] && sender.WaitingToSend < Math.Min(sender.SendWindow, sender.RemoteWindow))
+            if (Active[flow] && Writer is not null)
             {
-                Assert.Equal(_chunk.Length, sender.Send(_chunk));
-                wrote = true;
+                wrote = Writer(sender);
+            }
+            else
+            {
+                while (Active[flow] && sender.WaitingToSend < Math.Min(sender.SendWindow, sender.RemoteWindow))
+                {
+                    Assert.Equal(_chunk.Length, sender.Send(_chunk));
+                    wrote = true;
+                }
             }
 
             if (wrote)
@@ -201,6 +218,8 @@ public sealed class BottleneckLink
                 Delivered[flow] += r;
             }
         }
+
+        AfterRead?.Invoke();
     }
 
     private void Transmit(int from, Span<byte> buffer, int length)

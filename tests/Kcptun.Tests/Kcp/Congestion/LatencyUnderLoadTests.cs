@@ -15,7 +15,7 @@ public class LatencyUnderLoadTests(ITestOutputHelper output)
 {
     private static QueuedWriterLink Loaded(CongestionControl control, double rate = 12_500, uint delay = 50, int window = 32768)
     {
-        var link = new QueuedWriterLink(control, window) { Rate = rate, Delay = delay, QueueLimit = (int)(rate * 2 * delay) };
+        var link = new QueuedWriterLink(control, window, rate, delay, (int)(rate * 2 * delay));
         link.RunFor(6000); // startup is over, the bulk has filled the path; ProbeRtt falls in the 7 s that follow
         link.MaxQueuedSegments = 0;
         for (var i = 0; i < 40; i++)
