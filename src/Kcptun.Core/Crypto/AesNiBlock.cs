@@ -91,38 +91,22 @@ internal sealed class AesNiBlock : BlockFunction
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncryptEight(ref byte source, ref byte destination)
     {
-        Vector128<byte>[] keys = _roundKeys;
-        Vector128<byte> k = keys[0];
-        Vector128<byte> b0 = Vector128.LoadUnsafe(ref source, 0 * Size) ^ k;
-        Vector128<byte> b1 = Vector128.LoadUnsafe(ref source, 1 * Size) ^ k;
-        Vector128<byte> b2 = Vector128.LoadUnsafe(ref source, 2 * Size) ^ k;
-        Vector128<byte> b3 = Vector128.LoadUnsafe(ref source, 3 * Size) ^ k;
-        Vector128<byte> b4 = Vector128.LoadUnsafe(ref source, 4 * Size) ^ k;
-        Vector128<byte> b5 = Vector128.LoadUnsafe(ref source, 5 * Size) ^ k;
-        Vector128<byte> b6 = Vector128.LoadUnsafe(ref source, 6 * Size) ^ k;
-        Vector128<byte> b7 = Vector128.LoadUnsafe(ref source, 7 * Size) ^ k;
-        int rounds = keys.Length - 1;
-        for (int r = 1; r < rounds; r++)
-        {
-            k = keys[r];
-            b0 = X86Aes.Encrypt(b0, k);
-            b1 = X86Aes.Encrypt(b1, k);
-            b2 = X86Aes.Encrypt(b2, k);
-            b3 = X86Aes.Encrypt(b3, k);
-            b4 = X86Aes.Encrypt(b4, k);
-            b5 = X86Aes.Encrypt(b5, k);
-            b6 = X86Aes.Encrypt(b6, k);
-            b7 = X86Aes.Encrypt(b7, k);
-        }
-
-        k = keys[rounds];
-        X86Aes.EncryptLast(b0, k).StoreUnsafe(ref destination, 0 * Size);
-        X86Aes.EncryptLast(b1, k).StoreUnsafe(ref destination, 1 * Size);
-        X86Aes.EncryptLast(b2, k).StoreUnsafe(ref destination, 2 * Size);
-        X86Aes.EncryptLast(b3, k).StoreUnsafe(ref destination, 3 * Size);
-        X86Aes.EncryptLast(b4, k).StoreUnsafe(ref destination, 4 * Size);
-        X86Aes.EncryptLast(b5, k).StoreUnsafe(ref destination, 5 * Size);
-        X86Aes.EncryptLast(b6, k).StoreUnsafe(ref destination, 6 * Size);
-        X86Aes.EncryptLast(b7, k).StoreUnsafe(ref destination, 7 * Size);
+        Vector128<byte> b0 = Vector128.LoadUnsafe(ref source, 0 * Size);
+        Vector128<byte> b1 = Vector128.LoadUnsafe(ref source, 1 * Size);
+        Vector128<byte> b2 = Vector128.LoadUnsafe(ref source, 2 * Size);
+        Vector128<byte> b3 = Vector128.LoadUnsafe(ref source, 3 * Size);
+        Vector128<byte> b4 = Vector128.LoadUnsafe(ref source, 4 * Size);
+        Vector128<byte> b5 = Vector128.LoadUnsafe(ref source, 5 * Size);
+        Vector128<byte> b6 = Vector128.LoadUnsafe(ref source, 6 * Size);
+        Vector128<byte> b7 = Vector128.LoadUnsafe(ref source, 7 * Size);
+        AesNiCfbCipher.EncryptEight(_roundKeys, ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7);
+        b0.StoreUnsafe(ref destination, 0 * Size);
+        b1.StoreUnsafe(ref destination, 1 * Size);
+        b2.StoreUnsafe(ref destination, 2 * Size);
+        b3.StoreUnsafe(ref destination, 3 * Size);
+        b4.StoreUnsafe(ref destination, 4 * Size);
+        b5.StoreUnsafe(ref destination, 5 * Size);
+        b6.StoreUnsafe(ref destination, 6 * Size);
+        b7.StoreUnsafe(ref destination, 7 * Size);
     }
 }
