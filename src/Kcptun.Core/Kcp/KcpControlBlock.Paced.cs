@@ -23,6 +23,7 @@ public sealed partial class KcpControlBlock
     private long _pacedTransmissions;   // data segments transmitted under bbr, retransmissions included
     private long _pacedRetransmissions;
     private long _spuriousRetransmissions;
+    private long _windowLimitedFlushes;
 
     /// <summary>Most ms a peer holds an ACK: the longest flush interval of the kcptun modes (normal, 40 ms).</summary>
     private const int AckHoldAllowance = 40;
@@ -110,6 +111,13 @@ public sealed partial class KcpControlBlock
     /// Under <see cref="Congestion.CongestionControl.Bbr"/> only; the adaptive FEC's view of the loss FEC left to ARQ.
     /// </summary>
     public long NeededRetransmissions => Math.Max(0, _pacedRetransmissions - _spuriousRetransmissions);
+
+    /// <summary>
+    /// Paced flushes that left data waiting because snd_wnd or rmt_wnd held it, not the controller (counted under
+    /// <see cref="Congestion.CongestionControl.Bbr"/> only): the adaptive FEC's sign that every hole left to ARQ holds
+    /// the window, and with it the rate, for a round trip.
+    /// </summary>
+    public long WindowLimitedFlushes => _windowLimitedFlushes;
 
     /// <summary>KCP bytes transmitted and not yet acknowledged (tracked under <see cref="Congestion.CongestionControl.Bbr"/> only).</summary>
     public long BytesInFlight => _bytesInFlight;
@@ -214,6 +222,7 @@ public sealed partial class KcpControlBlock
         if (_sendQueue.Count > 0 && (int)(_sendNext - (_sendUnacknowledged + sendLimit)) >= 0)
         {
             bbr.OnWindowLimited(_bytesInFlight);
+            _windowLimitedFlushes++;
         }
 
         if (_sendQueue.Count == 0 && !retransmissionsWaiting && _bytesInFlight < cap)

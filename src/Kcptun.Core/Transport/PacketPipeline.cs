@@ -135,7 +135,7 @@ internal sealed class PacketPipeline
     /// </summary>
     public void ObserveSender(KcpControlBlock kcp)
     {
-        if (_adaptiveParity is not null && _adaptiveParity.Observe(kcp.DataSegmentsTransmitted, kcp.NeededRetransmissions))
+        if (_adaptiveParity is not null && _adaptiveParity.Observe(kcp.DataSegmentsTransmitted, kcp.NeededRetransmissions, kcp.WindowLimitedFlushes))
         {
             _encoder!.ActiveParityShards = _adaptiveParity.ParityShards;
         }

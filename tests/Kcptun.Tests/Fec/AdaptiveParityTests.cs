@@ -85,18 +85,44 @@ public class AdaptiveParityTests
         Assert.Equal(2, policy.ParityShards);
     }
 
+    [Theory]
+    [InlineData(0.0, 0, 0)]
+    [InlineData(0.005, 1, 2)]
+    [InlineData(0.01, 1, 3)]
+    [InlineData(0.02, 2, 3)]
+    [InlineData(0.05, 3, 3)]
+    public void While_the_windows_bind_it_aims_a_hundred_times_lower_and_goes_back_when_they_stop(double loss, int free, int bound)
+    {
+        var policy = new AdaptiveParity(10, 3);
+        Run(policy, loss, windows: 20, windowLimited: true);
+        Assert.True(policy.WindowLimited);
+        Assert.Equal(bound, policy.ParityShards);
+
+        Run(policy, loss, windows: 20, windowLimited: false);
+        Assert.False(policy.WindowLimited);
+        Assert.Equal(free, policy.ParityShards);
+    }
+
     // Feeds windows whose retransmissions are exactly what the model predicts for the parity in force.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AdaptiveParity, long[]> Totals = new();
 
-    private static void Run(AdaptiveParity policy, double loss, int windows)
+    private static void Run(AdaptiveParity policy, double loss, int windows, bool? windowLimited = null)
     {
-        long[] totals = Totals.GetValue(policy, _ => new long[2]);
+        long[] totals = Totals.GetValue(policy, _ => new long[3]);
         for (int i = 0; i < windows; i++)
         {
             double residual = AdaptiveParity.ResidualLoss(loss, policy.DataShards, policy.ParityShards);
             totals[0] += 100_000;
             totals[1] += (long)Math.Round(residual * 100_000);
-            policy.Observe(totals[0], totals[1]);
+            if (windowLimited is null)
+            {
+                policy.Observe(totals[0], totals[1]);
+            }
+            else
+            {
+                totals[2] += windowLimited.Value ? 7 : 0;
+                policy.Observe(totals[0], totals[1], totals[2]);
+            }
         }
     }
 }
