@@ -99,17 +99,12 @@ public sealed class AdaptiveParity
     public int MaxParitySeen { get; private set; }
 
     /// <summary>
-    /// Takes the sender's cumulative counts: data segments transmitted (first sends and retransmissions) and
-    /// retransmissions that were needed (not spurious). Every <see cref="WindowSegments"/> sent it re-estimates the
-    /// loss and may change <see cref="ParityShards"/>; returns true when it did.
-    /// </summary>
-    public bool Observe(long segmentsSent, long segmentsRetransmitted) =>
-        Observe(segmentsSent, segmentsRetransmitted, _windowLimitedMark);
-
-    /// <summary>
-    /// As <see cref="Observe(long, long)"/>, with the sender's cumulative count of flushes its KCP windows held back
-    /// (<see cref="Kcp.KcpControlBlock.WindowLimitedFlushes"/>): a decision window in which it grew aims at
-    /// <see cref="WindowLimitedTargetResidualLoss"/> instead of <see cref="TargetResidualLoss"/>.
+    /// Takes the sender's cumulative counts: data segments transmitted (first sends and retransmissions),
+    /// retransmissions that were needed (not spurious), and flushes its KCP windows held back
+    /// (<see cref="Kcp.KcpControlBlock.WindowLimitedFlushes"/>). Every <see cref="WindowSegments"/> sent it re-estimates
+    /// the loss and may change <see cref="ParityShards"/>, aiming at <see cref="WindowLimitedTargetResidualLoss"/>
+    /// when the last count grew during the window and at <see cref="TargetResidualLoss"/> otherwise; returns true
+    /// when it changed.
     /// </summary>
     public bool Observe(long segmentsSent, long segmentsRetransmitted, long windowLimitedFlushes)
     {

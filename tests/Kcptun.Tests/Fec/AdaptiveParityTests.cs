@@ -79,9 +79,9 @@ public class AdaptiveParityTests
     public void Nothing_changes_before_a_window_of_segments_was_sent()
     {
         var policy = new AdaptiveParity(10, 3);
-        Assert.False(policy.Observe(AdaptiveParity.WindowSegments - 1, 0));
+        Assert.False(policy.Observe(AdaptiveParity.WindowSegments - 1, 0, 0));
         Assert.Equal(3, policy.ParityShards);
-        Assert.True(policy.Observe(AdaptiveParity.WindowSegments, 0));
+        Assert.True(policy.Observe(AdaptiveParity.WindowSegments, 0, 0));
         Assert.Equal(2, policy.ParityShards);
     }
 
@@ -106,7 +106,7 @@ public class AdaptiveParityTests
     // Feeds windows whose retransmissions are exactly what the model predicts for the parity in force.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AdaptiveParity, long[]> Totals = new();
 
-    private static void Run(AdaptiveParity policy, double loss, int windows, bool? windowLimited = null)
+    private static void Run(AdaptiveParity policy, double loss, int windows, bool windowLimited = false)
     {
         long[] totals = Totals.GetValue(policy, _ => new long[3]);
         for (int i = 0; i < windows; i++)
@@ -114,15 +114,8 @@ public class AdaptiveParityTests
             double residual = AdaptiveParity.ResidualLoss(loss, policy.DataShards, policy.ParityShards);
             totals[0] += 100_000;
             totals[1] += (long)Math.Round(residual * 100_000);
-            if (windowLimited is null)
-            {
-                policy.Observe(totals[0], totals[1]);
-            }
-            else
-            {
-                totals[2] += windowLimited.Value ? 7 : 0;
-                policy.Observe(totals[0], totals[1], totals[2]);
-            }
+            totals[2] += windowLimited ? 7 : 0;
+            policy.Observe(totals[0], totals[1], totals[2]);
         }
     }
 }
