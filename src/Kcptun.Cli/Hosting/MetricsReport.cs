@@ -83,10 +83,32 @@ internal static class MetricsReport
         Family("kcptun_session_send_window_segments", "gauge", "Send window of the session.", r => r.Kcp.SendWindow);
         Family("kcptun_session_receive_window_segments", "gauge", "Receive window of the session.", r => r.Kcp.ReceiveWindow);
         Family("kcptun_session_remote_window_segments", "gauge", "Window the peer last advertised.", r => r.Kcp.RemoteWindow);
-        Family("kcptun_session_congestion_window_segments", "gauge", "Congestion window of the session.", r => r.Kcp.CongestionWindow);
-        Family("kcptun_session_waiting_segments", "gauge", "Segments queued or in flight (not yet acknowledged).", r => r.Kcp.WaitingToSend);
+        Family("kcptun_session_congestion_window_segments", "gauge", "KCP congestion window of the session (--cc kcp; the bbr cap is kcptun_session_inflight_cap_bytes).", r => r.Kcp.CongestionWindow);
+        Family("kcptun_session_waiting_segments", "gauge", "Segments queued or in flight (snd_queue plus snd_buf: not yet acknowledged, or acknowledged behind a hole).", r => r.Kcp.WaitingToSend);
+        Family("kcptun_session_queued_segments", "gauge", "Segments accepted from the streams and not yet transmitted (snd_queue).", r => r.Kcp.QueuedSegments);
+        RateFamily("kcptun_session_bottleneck_bandwidth_bytes_per_second", "The bbr rate controller's bottleneck bandwidth estimate (KCP bytes).", m => m.BottleneckBandwidth);
+        RateFamily("kcptun_session_min_rtt_seconds", "The bbr rate controller's minimum RTT estimate.", m => m.MinRtt / 1000.0);
+        RateFamily("kcptun_session_pacing_rate_bytes_per_second", "The rate the bbr pacer sends at now (KCP bytes).", m => m.PacingRate);
+        RateFamily("kcptun_session_inflight_cap_bytes", "Most KCP bytes the bbr rate controller lets be in flight.", m => m.InflightCap);
+        RateFamily("kcptun_session_inflight_bytes", "KCP bytes transmitted and not yet acknowledged (bbr).", m => m.BytesInFlight);
+        RateFamily("kcptun_session_rate_phase", "The bbr rate controller's phase: 0 startup, 1 drain, 2 probe bandwidth, 3 probe RTT.", m => (int)m.Phase);
+        RateFamily("kcptun_session_application_limited_flushes_total", "Paced flushes with nothing left to send while the controller and windows allowed more (bbr).", m => m.ApplicationLimitedFlushes, "counter");
+        RateFamily("kcptun_session_window_limited_flushes_total", "Paced flushes in which snd_wnd or the peer's receive window held data back (bbr).", m => m.WindowLimitedFlushes, "counter");
+        RateFamily("kcptun_session_retransmitted_ratio", "Retransmissions per transmission, smoothed over round trips (bbr).", m => m.LossRate);
         Family("kcptun_session_sent_bytes_total", "counter", "Bytes the session sent; rate() of it is the send rate.", r => r.Sent);
         Family("kcptun_session_received_bytes_total", "counter", "Bytes the session delivered.", r => r.Received);
+
+        void RateFamily(string name, string help, Func<RateControlMetrics, double?> value, string type = "gauge")
+        {
+            writer.Family(name, type, help);
+            foreach (var row in rows)
+            {
+                if (row.Kcp.Rate is { } rate && value(rate) is { } sample)
+                {
+                    writer.Sample(name, sample, [("conv", row.Conversation), ("local", row.Local), ("remote", row.Remote)]);
+                }
+            }
+        }
 
         void Family(string name, string type, string help, Func<(string Conversation, string Local, string Remote, SessionMetrics Kcp, long Sent, long Received), double> value)
         {

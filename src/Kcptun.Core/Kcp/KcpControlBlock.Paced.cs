@@ -24,6 +24,7 @@ public sealed partial class KcpControlBlock
     private long _pacedRetransmissions;
     private long _spuriousRetransmissions;
     private long _windowLimitedFlushes;
+    private long _applicationLimitedFlushes;
 
     /// <summary>Most ms a peer holds an ACK: the longest flush interval of the kcptun modes (normal, 40 ms).</summary>
     private const int AckHoldAllowance = 40;
@@ -118,6 +119,12 @@ public sealed partial class KcpControlBlock
     /// the window, and with it the rate, for a round trip.
     /// </summary>
     public long WindowLimitedFlushes => _windowLimitedFlushes;
+
+    /// <summary>
+    /// Paced flushes that found nothing left to send while the controller and the windows would have allowed more
+    /// (counted under <see cref="Congestion.CongestionControl.Bbr"/> only): the application, not the path, set the pace.
+    /// </summary>
+    public long ApplicationLimitedFlushes => _applicationLimitedFlushes;
 
     /// <summary>KCP bytes transmitted and not yet acknowledged (tracked under <see cref="Congestion.CongestionControl.Bbr"/> only).</summary>
     public long BytesInFlight => _bytesInFlight;
@@ -229,6 +236,7 @@ public sealed partial class KcpControlBlock
         {
             // Nothing to send although path and budget would allow it: the application sets the pace.
             bbr.OnApplicationLimited(_bytesInFlight);
+            _applicationLimitedFlushes++;
         }
 
         if (lost + fast > 0)

@@ -58,6 +58,18 @@ public class MetricsEndpointTests
             Assert.True(rtt.Labels.ContainsKey("conv") && rtt.Labels.ContainsKey("local"));
             Assert.Equal(200, Single(samples, "kcptun_session_send_window_segments").Value); // as configured
             Assert.True(Single(samples, "kcptun_session_sent_bytes_total").Value >= data.Length);
+
+            // The bbr controller's state (the default --cc): it has measured the loopback path and paces above zero.
+            Assert.True(Single(samples, "kcptun_session_bottleneck_bandwidth_bytes_per_second").Value > 0);
+            Assert.InRange(Single(samples, "kcptun_session_min_rtt_seconds").Value, 0, 1);
+            Assert.True(Single(samples, "kcptun_session_pacing_rate_bytes_per_second").Value > 0);
+            Assert.True(Single(samples, "kcptun_session_inflight_cap_bytes").Value >= 4 * 1300);
+            Assert.InRange(Single(samples, "kcptun_session_inflight_bytes").Value, 0, Single(samples, "kcptun_session_inflight_cap_bytes").Value + 65536);
+            Assert.InRange(Single(samples, "kcptun_session_rate_phase").Value, 0, 3);
+            Assert.InRange(Single(samples, "kcptun_session_retransmitted_ratio").Value, 0, 1);
+            Assert.True(Single(samples, "kcptun_session_application_limited_flushes_total").Value > 0); // an echo is app-limited
+            Assert.True(Single(samples, "kcptun_session_window_limited_flushes_total").Value >= 0);
+            Assert.InRange(Single(samples, "kcptun_session_queued_segments").Value, 0, Single(samples, "kcptun_session_waiting_segments").Value);
             foreach (var field in Kcptun.Diagnostics.SnmpCounters.DebianFieldNames)
             {
                 // Every SNMP field is exported, under its snake-case name.
