@@ -28,6 +28,20 @@ public sealed record SmuxConfig
     /// <summary>Version 2 per-stream window announced to the peer (default 65536; kcptun passes 2 MiB).</summary>
     public int MaxStreamBuffer { get; init; } = 65536;
 
+    /// <summary>
+    /// How far a version 2 stream's announced window may grow past <see cref="MaxStreamBuffer"/> while its reader keeps
+    /// up with the path (a .NET extension; 0, the default, or any value up to <see cref="MaxStreamBuffer"/> keeps the
+    /// window fixed, as smux does). The window starts at <see cref="MaxStreamBuffer"/> and follows what the reader
+    /// consumes per second, so one stream can fill a long, lossy path: every byte held behind a hole below smux (KCP
+    /// delivers in order) counts against the window until it is repaired, so a fixed 2 MiB window capped a 100 ms,
+    /// 100 Mbit/s path at 1-5% loss to 37-50 Mbit/s. What a stream holds unread stays within its window, and all
+    /// streams together within <see cref="MaxReceiveBuffer"/> (docs/receive-window.md).
+    /// </summary>
+    public int StreamWindowLimit { get; init; }
+
+    /// <summary>Whether version 2 stream windows grow (<see cref="StreamWindowLimit"/> above <see cref="MaxStreamBuffer"/>).</summary>
+    internal bool AdaptiveStreamWindow => Version == 2 && StreamWindowLimit > MaxStreamBuffer;
+
     /// <summary>Throws <see cref="ArgumentException"/> with smux's wording when a setting is out of range.</summary>
     public void Validate()
     {
@@ -72,6 +86,11 @@ public sealed record SmuxConfig
         if (MaxStreamBuffer > MaxReceiveBuffer)
         {
             throw new ArgumentException("max stream buffer must not be larger than max receive buffer", nameof(MaxStreamBuffer));
+        }
+
+        if (StreamWindowLimit < 0)
+        {
+            throw new ArgumentException("stream window limit must not be negative", nameof(StreamWindowLimit));
         }
     }
 }

@@ -211,7 +211,7 @@ public sealed partial class SmuxSession
                     stream.UpdateQueued = false;
                     new SmuxFrameHeader(_version, SmuxCommand.Update, SmuxFrameHeader.UpdatePayloadSize, stream.Id).Write(frame);
                     BinaryPrimitives.WriteUInt32LittleEndian(frame[8..], stream.AnnouncedConsumed);
-                    BinaryPrimitives.WriteUInt32LittleEndian(frame[12..], (uint)_config.MaxStreamBuffer);
+                    BinaryPrimitives.WriteUInt32LittleEndian(frame[12..], (uint)stream.AnnouncedWindow);
                     break;
                 default:
                     new SmuxFrameHeader(_version, control.Command, 0, control.Stream!.Id).Write(frame);

@@ -50,6 +50,7 @@ public sealed partial class SmuxSession : IAsyncDisposable
 
         _connection = connection;
         _config = config;
+        Time = timeProvider;
         _version = (byte)config.Version;
         _nextStreamId = isClient ? 1u : 0u;
         _receiveBudget = config.MaxReceiveBuffer;
@@ -165,6 +166,9 @@ public sealed partial class SmuxSession : IAsyncDisposable
     }
 
     internal SmuxConfig Settings => _config;
+
+    /// <summary>The clock of keepalive and of the adaptive stream windows.</summary>
+    internal TimeProvider Time { get; }
 
     internal byte ProtocolVersion => _version;
 

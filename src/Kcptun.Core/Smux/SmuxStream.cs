@@ -28,6 +28,11 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
     private uint _bytesRead;
     private uint _readSinceUpdate;
     private uint _announcedConsumed;
+    private int _window;                // the version 2 window we announce (grows under StreamWindowLimit)
+    private long _sampleStart;          // TimeProvider timestamp of the current read-rate sample
+    private bool _sampling;
+    private bool _drainedInSample;      // a read of the current sample emptied the buffer: the reader keeps up
+    private long _sampleBytes;
     private volatile bool _finReceived; // written under _receiveLock, with _writeClosed
     private volatile bool _writeClosed;
     private volatile bool _sessionClosed;
@@ -38,6 +43,7 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
     {
         _session = session;
         Id = id;
+        _window = session.Settings.MaxStreamBuffer;
         WriteOperation = new SmuxWriteOperation(session.SendLock);
     }
 
@@ -98,6 +104,15 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
             }
         }
     }
+
+    /// <summary>
+    /// The version 2 window this side announces: <see cref="SmuxConfig.MaxStreamBuffer"/>, or more once it grew under
+    /// <see cref="SmuxConfig.StreamWindowLimit"/>.
+    /// </summary>
+    internal int AnnouncedWindow => Volatile.Read(ref _window);
+
+    /// <summary>How often a read-rate sample is taken for the adaptive window.</summary>
+    internal static readonly TimeSpan WindowSamplePeriod = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The consumed count of the next UPD (guarded by the send lock for the queued flag).</summary>
     internal uint AnnouncedConsumed => Volatile.Read(ref _announcedConsumed);
@@ -254,6 +269,57 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
         OnFinWritten();
     }
 
+    /// <summary>
+    /// Bytes read since the last UPD after which the next one goes out: half the window, as smux; an adaptive window
+    /// announces every eighth, so the sender's view of what was consumed lags less of a window that holes below smux
+    /// already keep partly used.
+    /// </summary>
+    private uint UpdateThreshold() => (uint)(_session.Settings.AdaptiveStreamWindow ? _window / 8 : _window / 2);
+
+    /// <summary>
+    /// Receive lock held. The adaptive window (docs/receive-window.md): every <see cref="WindowSamplePeriod"/> the bytes
+    /// read per second are compared with the window; when more, and some read of the sample emptied the buffer (the
+    /// reader keeps up: a reader that never catches up is flow control, not the path; one that catches up still finds
+    /// a burst waiting whenever KCP releases what waited behind a hole), the window becomes that second's worth, up to
+    /// <see cref="SmuxConfig.StreamWindowLimit"/>. It never shrinks: the peer may have sent up to the edge it was given.
+    /// Why a second: the sender's in flight is bounded by the window, and under loss that must cover a round trip plus
+    /// the repair of a hole (another round trip or more), so a window-bound stream reads window / (RTT + repair) per
+    /// second, more than its window for any RTT + repair under a second, and the window grows until the path limits.
+    /// </summary>
+    private bool GrowWindow(int read)
+    {
+        var time = _session.Time;
+        var now = time.GetTimestamp();
+        _drainedInSample |= _received.Count == 0;
+        if (!_sampling)
+        {
+            _sampling = true;
+            _sampleStart = now;
+            _sampleBytes = 0;
+            return false;
+        }
+
+        _sampleBytes += read;
+        var elapsed = time.GetElapsedTime(_sampleStart, now);
+        if (elapsed < WindowSamplePeriod)
+        {
+            return false;
+        }
+
+        var perSecond = _sampleBytes / elapsed.TotalSeconds;
+        var keptUp = _drainedInSample;
+        _sampleStart = now;
+        _sampleBytes = 0;
+        _drainedInSample = false;
+        if (perSecond <= _window || !keptUp)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _window, (int)Math.Min(perSecond, _session.Settings.StreamWindowLimit));
+        return true;
+    }
+
     /// <summary>Copies buffered data out: bytes read, 0 at end of stream, -1 when the caller must wait.</summary>
     private int TryRead(Span<byte> destination)
     {
@@ -282,10 +348,12 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
             read = _received.Take(destination);
             if (read > 0 && _session.ProtocolVersion == 2)
             {
-                // docs/protocol/smux.md §8.6: announce after the first read and whenever half the stream buffer was read.
+                // docs/protocol/smux.md §8.6: announce after the first read and whenever half the stream buffer was read
+                // (an eighth of an adaptive window), and at once when the adaptive window grew.
                 _bytesRead += (uint)read;
                 _readSinceUpdate += (uint)read;
-                if (_readSinceUpdate >= (uint)(_session.Settings.MaxStreamBuffer / 2) || _bytesRead == (uint)read)
+                var grew = _session.Settings.AdaptiveStreamWindow && GrowWindow(read);
+                if (_readSinceUpdate >= UpdateThreshold() || _bytesRead == (uint)read || grew)
                 {
                     Volatile.Write(ref _announcedConsumed, _bytesRead);
                     _readSinceUpdate = 0;

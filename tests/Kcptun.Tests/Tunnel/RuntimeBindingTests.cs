@@ -33,6 +33,19 @@ public class RuntimeBindingTests
         Assert.Null(settings.Pads);
     }
 
+    [Theory]
+    [InlineData("bbr", 4194304)]
+    [InlineData("kcp", 0)]
+    public void Stream_windows_may_grow_to_the_session_budget_under_bbr_only(string cc, int limit)
+    {
+        var client = RuntimeBinding.Client(new ClientOptions { CongestionControl = cc, SmuxBuffer = 4194304, StreamBuffer = 1048576 });
+        var server = RuntimeBinding.Server(new ServerOptions { CongestionControl = cc, SmuxBuffer = 4194304, StreamBuffer = 1048576 });
+
+        Assert.Equal(1048576, client.Smux.MaxStreamBuffer);
+        Assert.Equal(limit, client.Smux.StreamWindowLimit);
+        Assert.Equal(limit, server.Smux.StreamWindowLimit);
+    }
+
     [Fact]
     public void Server_settings_keep_detection_when_the_flags_are_not_given()
     {
