@@ -94,6 +94,31 @@ public class TunnelInteropTests
         Assert.Equal(sent.Order(), pair.Target.Received.Order());
     }
 
+    /// <summary>
+    /// Under --cc bbr our receiving side grows a version 2 stream's window from --streambuf while its reader keeps up
+    /// (docs/receive-window.md). Here it starts at 64 KiB and the echo of 16 MiB runs at loopback speed, so the Go
+    /// sender of each direction (server for the echo to our client, client for the upload to our server) works with
+    /// a window it was told grew, up to our 4 MiB --smuxbuf; every byte must still arrive, in order.
+    /// </summary>
+    [Theory]
+    [InlineData("20210922", true)]
+    [InlineData("20210922", false)]
+    [InlineData("20260314", true)]
+    [InlineData("20260314", false)]
+    public async Task A_Go_sender_honours_a_stream_window_that_grows(string generation, bool ourClient)
+    {
+        var peer = GoPeers.Named(generation);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        string[] go = ["--key", "window", "--mode", "fast3", "--smuxver", "2", .. peer == GoPeers.Latest ? ["--closewait", "0"] : Array.Empty<string>()];
+        string[] ours = ["--key", "window", "--mode", "fast3", "--smuxver", "2", "--streambuf", "65536", "--smuxbuf", "4194304"];
+        await using var pair = ourClient
+            ? await TunnelPair.OurClientAsync(peer, ours, go, timeout.Token)
+            : await TunnelPair.OurServerAsync(peer, ours, go, timeout.Token);
+        var sent = await pair.TransferAsync(streams: 1, size: 16 << 20, seed: 11, timeout.Token);
+        await WaitUntil(() => pair.Target.Received.Count == sent.Length, () => pair.OurLog + pair.GoLog, timeout.Token);
+        Assert.Equal(sent.Order(), pair.Target.Received.Order());
+    }
+
     [Theory]
     [InlineData("20210922", true)]
     [InlineData("20210922", false)]
