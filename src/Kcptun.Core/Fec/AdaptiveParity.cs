@@ -96,6 +96,16 @@ public sealed class AdaptiveParity
     /// <summary>Whether the KCP windows held the sender back during the last decision window.</summary>
     public bool WindowLimited { get; private set; }
 
+    /// <summary>
+    /// Asked at each decision: whether a loss left to ARQ would delay someone waiting (the tunnel: data of more than one
+    /// smux stream in flight, <see cref="Kcptun.Smux.SmuxSession.SendsInterleaved"/>). True aims at
+    /// <see cref="WindowLimitedTargetResidualLoss"/>, as when the windows bind. Null: never.
+    /// </summary>
+    public Func<bool>? LatencySensitive { get; set; }
+
+    /// <summary>Whether the last decision found <see cref="LatencySensitive"/> true.</summary>
+    public bool Latency { get; private set; }
+
     /// <summary>How many times <see cref="ParityShards"/> changed (diagnostics and tests).</summary>
     public int Changes { get; private set; }
 
@@ -123,6 +133,7 @@ public sealed class AdaptiveParity
 
         long lost = Math.Clamp(segmentsRetransmitted - _lostMark, 0, sent);
         WindowLimited = windowLimitedFlushes > _windowLimitedMark;
+        Latency = LatencySensitive?.Invoke() == true;
         _sentMark = segmentsSent;
         _lostMark = segmentsRetransmitted;
         _windowLimitedMark = windowLimitedFlushes;
@@ -139,7 +150,7 @@ public sealed class AdaptiveParity
     private bool Decide()
     {
         int parity = ParityShards;
-        double target = WindowLimited ? WindowLimitedTargetResidualLoss : TargetResidualLoss;
+        double target = WindowLimited || Latency ? WindowLimitedTargetResidualLoss : TargetResidualLoss;
         if (ResidualLoss(EstimatedLoss, DataShards, parity) > target)
         {
             while (parity < MaxParityShards && ResidualLoss(EstimatedLoss, DataShards, parity) > target)

@@ -22,6 +22,27 @@ public sealed partial class SmuxSession
     private readonly List<SmuxStream> _batchFins = [];
     private readonly byte[] _sendBuffer;
     private bool _nopQueued;
+    private uint _lastDataStream;       // the stream of the last PSH frame put in a batch (send lock)
+    private long _interleavedAt = long.MinValue; // TimeProvider timestamp of the last PSH of another stream than the one before
+
+    /// <summary>How long after two streams' data last alternated <see cref="SendsInterleaved"/> stays true.</summary>
+    public static readonly TimeSpan InterleavingMemory = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// True while data of more than one stream went out within <see cref="InterleavingMemory"/>: then a frame of one
+    /// stream may queue, and below smux wait in order, behind another's (KCP delivers one byte stream), so a loss
+    /// that ARQ repairs delays every stream for a round trip. The adaptive FEC reads it
+    /// (<see cref="Kcptun.Fec.AdaptiveParity.LatencySensitive"/>): one bulk stream alone is not delayed by its holes,
+    /// an interactive stream beside it is.
+    /// </summary>
+    public bool SendsInterleaved
+    {
+        get
+        {
+            var at = Interlocked.Read(ref _interleavedAt);
+            return at != long.MinValue && Time.GetElapsedTime(at) < InterleavingMemory;
+        }
+    }
 
     internal Lock SendLock => _sendLock;
 
@@ -251,6 +272,16 @@ public sealed partial class SmuxSession
             }
 
             _data.Dequeue();
+            if (entry.Stream.Id != _lastDataStream)
+            {
+                if (_lastDataStream != 0)
+                {
+                    Interlocked.Exchange(ref _interleavedAt, Time.GetTimestamp());
+                }
+
+                _lastDataStream = entry.Stream.Id;
+            }
+
             new SmuxFrameHeader(_version, SmuxCommand.Push, (ushort)chunk, entry.Stream.Id).Write(buffer[position..]);
             operation.Data.Span.Slice(operation.Offset, chunk).CopyTo(buffer[(position + SmuxFrameHeader.Size)..]);
             operation.Offset += chunk;

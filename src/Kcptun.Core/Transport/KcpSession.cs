@@ -165,6 +165,25 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     }
 
     /// <summary>
+    /// Under adaptive FEC, asked at each parity decision whether a loss left to ARQ would delay someone waiting (the
+    /// tunnel passes <see cref="Kcptun.Smux.SmuxSession.SendsInterleaved"/>); then the sender repairs by parity what it
+    /// would otherwise leave to retransmission (docs/fec-adaptive.md). Ignored without adaptive FEC.
+    /// </summary>
+    public Func<bool>? LatencySensitive
+    {
+        set
+        {
+            lock (_gate)
+            {
+                if (_pipeline.AdaptiveParity is { } adaptive)
+                {
+                    adaptive.LatencySensitive = value;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// The sending side's FEC: parity per group now (null when FEC is off), its range so far (equal to P when not
     /// adaptive), parity datagrams and groups sent. Tests and diagnostics.
     /// </summary>

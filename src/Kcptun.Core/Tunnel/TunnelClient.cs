@@ -204,6 +204,11 @@ public sealed class TunnelClient : IAsyncDisposable
         _log.Write($"smux version: {_settings.Smux.Version} on connection: {transport.LocalAddress} -> {transport.RemoteAddress}");
         var stream = _settings.Compress ? _compress(transport.Stream) : transport.Stream;
         var session = new SmuxSession(stream, _settings.Smux, isClient: true);
+        if (transport.Stream is KcpSession kcp)
+        {
+            kcp.LatencySensitive = () => session.SendsInterleaved;
+        }
+
         return new Slot(session, _time.GetUtcNow() + _settings.AutoExpire, transport.LocalAddress, transport.RemoteAddress)
         {
             Liveness = transport.Liveness,

@@ -1,5 +1,6 @@
 using Kcptun.Crypto;
 using Kcptun.Smux;
+using Kcptun.Transport;
 using Kcptun.Threading;
 
 namespace Kcptun.Tunnel;
@@ -123,6 +124,11 @@ public sealed class TunnelServer : IAsyncDisposable
             : "";
         _log.Write($"smux version: {sniffed.SmuxVersion} on connection: {localAddress} -> {remoteAddress}{detected}");
         var session = new SmuxSession(sniffed.Stream, _settings.Smux with { Version = sniffed.SmuxVersion }, isClient: false);
+        if (connection is KcpSession kcp)
+        {
+            kcp.LatencySensitive = () => session.SendsInterleaved;
+        }
+
         var limit = new AdmissionLimit(StreamsPerSession);
         await using (session.ConfigureAwait(false))
         {

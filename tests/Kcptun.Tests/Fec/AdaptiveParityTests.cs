@@ -111,6 +111,25 @@ public class AdaptiveParityTests
         Assert.Equal(free, policy.ParityShards);
     }
 
+    [Fact]
+    public void When_a_loss_would_delay_another_stream_it_aims_as_low_as_when_the_windows_bind()
+    {
+        var interleaved = true;
+        var policy = new AdaptiveParity(10, 3) { LatencySensitive = () => interleaved };
+        Run(policy, 0.01, windows: 20);
+        Assert.True(policy.Latency);
+        Assert.Equal(3, policy.ParityShards);
+
+        interleaved = false;
+        Run(policy, 0.01, windows: 20);
+        Assert.False(policy.Latency);
+        Assert.Equal(0, policy.ParityShards);
+
+        interleaved = true;
+        Run(policy, 0, windows: 20);
+        Assert.Equal(0, policy.ParityShards); // a clean path needs no parity, interleaved or not
+    }
+
     // Feeds windows whose retransmissions are exactly what the model predicts for the parity in force.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AdaptiveParity, long[]> Totals = new();
 
