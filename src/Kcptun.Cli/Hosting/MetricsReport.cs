@@ -98,24 +98,20 @@ internal static class MetricsReport
         Family("kcptun_session_sent_bytes_total", "counter", "Bytes the session sent; rate() of it is the send rate.", r => r.Sent);
         Family("kcptun_session_received_bytes_total", "counter", "Bytes the session delivered.", r => r.Received);
 
-        void RateFamily(string name, string help, Func<RateControlMetrics, double?> value, string type = "gauge")
+        // The rate controller's gauges: only sessions under --cc bbr have a sample.
+        void RateFamily(string name, string help, Func<RateControlMetrics, double?> value, string type = "gauge") =>
+            Family(name, type, help, r => r.Kcp.Rate is { } rate ? value(rate) : null);
+
+        // One sample per session; a null value leaves that session out.
+        void Family(string name, string type, string help, Func<(string Conversation, string Local, string Remote, SessionMetrics Kcp, long Sent, long Received), double?> value)
         {
             writer.Family(name, type, help);
             foreach (var row in rows)
             {
-                if (row.Kcp.Rate is { } rate && value(rate) is { } sample)
+                if (value(row) is { } sample)
                 {
                     writer.Sample(name, sample, [("conv", row.Conversation), ("local", row.Local), ("remote", row.Remote)]);
                 }
-            }
-        }
-
-        void Family(string name, string type, string help, Func<(string Conversation, string Local, string Remote, SessionMetrics Kcp, long Sent, long Received), double> value)
-        {
-            writer.Family(name, type, help);
-            foreach (var row in rows)
-            {
-                writer.Sample(name, value(row), [("conv", row.Conversation), ("local", row.Local), ("remote", row.Remote)]);
             }
         }
     }
