@@ -5,12 +5,13 @@ namespace Kcptun.Kcp.Congestion;
 /// Congestion-Based Congestion Control", and Linux's tcp_bbr.c) with one BBR v2 idea for loss bursts. Pure and
 /// deterministic: it sees only the KCP millisecond clock and the events the control block reports.
 /// <list type="bullet">
-/// <item>Model: the bottleneck bandwidth is the maximum delivery-rate sample over the last 10 round trips; the
-/// propagation RTT is the minimum RTT sample over the last 10 s. Their product is the BDP.</item>
-/// <item>Control: pacing rate = gain x bandwidth; bytes in flight at most 2 x BDP plus what the peer's ACK
+/// <item>Model: the bottleneck bandwidth is the maximum delivery-rate sample over the last 10 round trips (brought
+/// down towards the round's median sample when a queue stood through a round while cruising); the propagation RTT is
+/// the minimum RTT sample over the last 10 s. Their product is the BDP.</item>
+/// <item>Control: pacing rate = gain x bandwidth; bytes in flight at most 2 x BDP (1.75 x in startup) plus what the peer's ACK
 /// batching needs (measured, as Linux's extra_acked), at least 4 segments.</item>
 /// <item>Phases: <see cref="BbrPhase.Startup"/> (gain 2/ln 2) until the bandwidth grows less than 25% in three
-/// rounds, <see cref="BbrPhase.Drain"/>, <see cref="BbrPhase.ProbeBandwidth"/> (gains 1.25, 0.75, 1 x 6, one
+/// rounds or a queue persists through a round, <see cref="BbrPhase.Drain"/>, <see cref="BbrPhase.ProbeBandwidth"/> (gains 1.25, 0.75, 1 x 6, one
 /// minimum RTT each), and <see cref="BbrPhase.ProbeRtt"/> (half the BDP, as BBR v2, for 200 ms and one round) when
 /// the minimum RTT was not renewed for 10 s.</item>
 /// <item>Loss: isolated and random loss does not change the model (a lost segment is simply not a delivery), so
@@ -37,6 +38,11 @@ public sealed class BbrController
     private const double StartupGain = 2.885;       // 2 / ln 2: doubles the delivery rate each round trip
     private const double DrainGain = 1 / 2.885;
     private const double CwndGain = 2;
+    // Startup's in-flight cap: 2 x BDP put a full BDP in the bottleneck queue by the time startup found the pipe full,
+    // and a 1-BDP buffer (tunbench's 100 ms at 100 ms RTT) overflowed on every start (1,000-2,000 drops at 100 Mbit/s).
+    // 1.75 lets the delivery rate grow 1.75x per round trip (one round more from 10 segments to 1,000) and queues
+    // at most three quarters of a BDP.
+    private const double StartupCwndGain = 1.75;
     private const double PacingMargin = 0.99;       // pace 1% below the estimate, as Linux, so queues drain
     private const int InitialWindowSegments = 10;
     private const uint InitialRtt = 100;            // ms assumed before the first RTT sample
@@ -53,6 +59,9 @@ public sealed class BbrController
     private const int AggregationWindowRounds = 5;
     private const uint AggregationCapMs = 100;      // extra_acked never exceeds 100 ms of bandwidth
     private const uint DrainLimitRtts = 4;         // most min RTTs a 0.75 phase drains a standing queue
+    private const int RoundSampleCapacity = 64;     // rate samples of one round kept for its median
+    private const int MinimumTrimSamples = 4;       // fewest samples of a round whose median may lower the estimate
+    private const double TrimStep = 0.95;           // the most one round's median lowers the estimate
 
     private static ReadOnlySpan<double> CycleGains => [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 
@@ -80,6 +89,8 @@ public sealed class BbrController
 
     // The model.
     private WindowedMaxFilter _bandwidth;   // bytes per ms, keyed by round count
+    private readonly double[] _roundSamples = new double[RoundSampleCapacity];
+    private int _roundSampleCount;          // rate samples of the current round trip (the last RoundSampleCapacity kept)
     private uint _minRtt = uint.MaxValue;
     private uint _minRttStamp;
     private long _roundCount;
@@ -163,8 +174,10 @@ public sealed class BbrController
 
     /// <summary>
     /// True when even the shortest RTT of the last round trip was a quarter (at least 5 ms) above the minimum: a
-    /// queue persists, so the loss compensation of <see cref="PacingRate"/> is off (the bandwidth filter's noise
-    /// times the compensation must not keep a standing queue).
+    /// queue persists, so startup ends, and the loss compensation of <see cref="PacingRate"/> is off and learns
+    /// nothing from that round (losses while a queue stands are the queue's, not the path's: counted, they raised the
+    /// compensation after a startup overshoot to 7-16% at 1% random loss, and pacing that far above the link kept the
+    /// queue full for a second).
     /// </summary>
     private bool _queueBuilding;
     private uint _roundMinRtt = uint.MaxValue;
@@ -361,6 +374,7 @@ public sealed class BbrController
         if (sampleValid && (!_sampleAppLimited || bandwidthSample >= _bandwidth.Value))
         {
             _bandwidth.Update(_roundCount, bandwidthSample, BandwidthWindowRounds);
+            _roundSamples[_roundSampleCount++ % _roundSamples.Length] = bandwidthSample;
         }
 
         UpdateAckAggregation(now, acked, roundStart);
@@ -374,6 +388,16 @@ public sealed class BbrController
         if (roundStart && !FilledPipe && !_sampleAppLimited)
         {
             CheckFullBandwidth();
+        }
+
+        if (roundStart && !FilledPipe && _queueBuilding && _bandwidth.Value > 0)
+        {
+            // Even the shortest RTT of the last round trip was a quarter above the minimum: the bottleneck queue
+            // persisted through it, so the pipe is full. Waiting for three rounds without 25% growth meanwhile sent
+            // at 2.89x into a queue that was already there, and on a 1-BDP buffer startup overflowed it once nothing
+            // but the path limited the sender (1,000-2,000 drops per startup at 100 ms / 100 Mbit/s). Random loss
+            // does not raise the RTT, so it does not end startup early. (As gQUIC's BBR2 exit on a persistent queue.)
+            FilledPipe = true;
         }
 
         if (Phase == BbrPhase.Startup && FilledPipe)
@@ -439,8 +463,10 @@ public sealed class BbrController
             _queueBuilding = _roundMinRtt > _minRtt + Math.Max(_minRtt / 4, 5);
         }
 
+        TrimToQueuedRound();
+
         _roundMinRtt = uint.MaxValue;
-        if (_roundTransmissions > 0)
+        if (_roundTransmissions > 0 && !_queueBuilding)
         {
             LossRate += ((double)_roundRetransmissions / _roundTransmissions - LossRate) / 8;
         }
@@ -448,6 +474,36 @@ public sealed class BbrController
         _roundTransmissions = 0;
         _roundRetransmissions = 0;
         _probeRttInRound = Phase == BbrPhase.ProbeRtt;
+    }
+
+    /// <summary>
+    /// A round trip through which a queue stood while the controller cruised (ProbeBandwidth at gain 1 or 0.75) kept
+    /// the bottleneck busy all along, so the median of its rate samples is the link's rate; an estimate above that
+    /// is the top of the samples' noise, and it comes down to the median. Each sample is a delivery rate over about
+    /// one RTT between two ACK batches, and a batch counts what the peer processed by its flush, so a few ms of
+    /// processing lag on either side move a sample 5-10% either way (tunbench, 100 ms / 100 Mbit/s at 1% loss): the
+    /// maximum over 10 round trips sat 7-9% above the link, where the median of a round on the full link was within
+    /// 0.5% of it, and pacing at the maximum kept a standing queue that overflowed a 1-BDP buffer every second or
+    /// two. Only while a queue stands: elsewhere the maximum is what lets a probe find a faster path.
+    /// </summary>
+    private void TrimToQueuedRound()
+    {
+        var count = Math.Min(_roundSampleCount, _roundSamples.Length);
+        _roundSampleCount = 0;
+        if (!_queueBuilding || Phase != BbrPhase.ProbeBandwidth || PacingGain > 1 || count < MinimumTrimSamples)
+        {
+            return;
+        }
+
+        var samples = _roundSamples.AsSpan(0, count);
+        samples.Sort();
+        // At most TrimStep a round: a round that also repaired a burst of drops delivers less than the link carried,
+        // and a median from it sent the estimate 20% below the link, from where the next probe restarted startup.
+        var trimmed = Math.Max(samples[count / 2], TrimStep * _bandwidth.Value);
+        if (trimmed < _bandwidth.Value)
+        {
+            _bandwidth.Reset(_roundCount, trimmed);
+        }
     }
 
     private void CheckFullBandwidth()
@@ -510,8 +566,11 @@ public sealed class BbrController
         }
         else if (gain > 1)
         {
-            // Probe up for a whole min RTT, and until in flight reached the probing level (or losses stopped it).
-            next = fullLength && (_roundRetransmissions > 0 || inflight >= TargetInflight(gain));
+            // Probe up for a whole min RTT, and until in flight reached the probing level, or losses above the path's
+            // usual rate stopped it (a queue overflowing). Random loss does not: at 1% loss nearly every round trip
+            // has a resend, so the probe ended after one min RTT, before any rate sample could span it.
+            var usual = Math.Max(1, 2 * LossRate * _roundTransmissions);
+            next = fullLength && (_roundRetransmissions > usual || inflight >= TargetInflight(gain));
         }
         else
         {
@@ -652,7 +711,7 @@ public sealed class BbrController
         }
         else
         {
-            var target = TargetInflight(CwndGain) + AggregationAllowance() + (3L * _segmentSize);
+            var target = TargetInflight(FilledPipe ? CwndGain : StartupCwndGain) + AggregationAllowance() + (3L * _segmentSize);
             if (FilledPipe)
             {
                 window = Math.Min(window + acked, target);

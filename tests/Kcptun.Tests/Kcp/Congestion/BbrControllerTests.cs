@@ -56,6 +56,43 @@ public class BbrControllerTests(ITestOutputHelper output)
         Assert.True(link.AverageQueueDelay < 35, $"queue {link.AverageQueueDelay:F1} ms");
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.01)]
+    public void Noisy_rate_samples_do_not_keep_a_standing_queue(double loss)
+    {
+        // ACKs come back up to 10 ms late (order kept), as from a busy peer: each rate sample lands a few percent
+        // above or below the link rate, and a 1-BDP buffer (100 ms at 10 Mbit/s).
+        var link = new BottleneckLink(1, seed: 7, CongestionControl.Bbr) { Loss = loss, ReverseLoss = loss, Delay = 50, QueueLimit = 125_000, AckJitter = 10 };
+        link.RunFor(5000);
+        link.ResetQueueStatistics();
+        var drops = link.QueueDrops;
+        var goodput = link.Measure(30_000)[0];
+        Report($"ack jitter, loss {loss}", link, goodput);
+
+        // The maximum of those samples is their noise's top: pacing at it queued more than the link drained and
+        // overflowed the buffer again and again. A round through which a queue stood brings it back to the median.
+        Assert.Equal(0, link.QueueDrops - drops);
+        Assert.True(link.AverageQueueDelay < 25, $"queue {link.AverageQueueDelay:F1} ms");
+        Assert.True(goodput > 0.9 * (1 - loss) * Link, $"goodput {goodput:F0}");
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.01)]
+    public void Startup_does_not_overflow_a_one_bdp_buffer(double loss)
+    {
+        var link = new BottleneckLink(1, seed: 8, CongestionControl.Bbr) { Loss = loss, ReverseLoss = loss, Delay = 50, QueueLimit = 125_000, AckJitter = 10 };
+        var goodput = link.Measure(5000)[0];
+        Report($"startup, loss {loss}", link, goodput);
+
+        // Startup ends when a queue stands through a round trip, with at most 1.75 x BDP in flight: at 2 x BDP and
+        // three rounds without growth it filled the 1-BDP buffer and overflowed it (43 drops in these 5 s, as many as
+        // 1% random loss caused). Now none without loss, a few at 1% (the first probes).
+        Assert.Equal(BbrPhase.ProbeBandwidth, link.Controller(0).Phase);
+        Assert.True(link.QueueDrops <= link.RandomDrops / 4, $"{link.QueueDrops} queue drops, {link.RandomDrops} random");
+    }
+
     [Fact]
     public void Loss_burst_backs_off_then_recovers()
     {

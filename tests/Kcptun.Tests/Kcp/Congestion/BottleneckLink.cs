@@ -88,6 +88,14 @@ public sealed class BottleneckLink
     /// <summary>Random loss of the reverse (ACK) direction.</summary>
     public double ReverseLoss { get; set; }
 
+    /// <summary>
+    /// Most ms an ACK datagram is held on its way back, uniformly at random, order kept: a peer or a sender that
+    /// reads late (a busy process), which spreads the delivery-rate samples a few percent around the link rate.
+    /// </summary>
+    public uint AckJitter { get; set; }
+
+    private uint _lastAckAt;
+
     public long QueueDrops { get; private set; }
 
     public long RandomDrops { get; private set; }
@@ -235,7 +243,15 @@ public sealed class BottleneckLink
                 return;
             }
 
-            _inFlight.Enqueue((to, bytes), (Now + Delay, _order++));
+            var at = Now + Delay;
+            if (AckJitter > 0)
+            {
+                at += (uint)_random.Next((int)AckJitter + 1);
+                at = (int)(at - _lastAckAt) < 0 ? _lastAckAt : at;
+                _lastAckAt = at;
+            }
+
+            _inFlight.Enqueue((to, bytes), (at, _order++));
             return;
         }
 
