@@ -98,7 +98,7 @@ public sealed class AdaptiveParity
 
     /// <summary>
     /// Asked at each decision: whether a loss left to ARQ would delay someone waiting (the tunnel: data of more than one
-    /// smux stream in flight, <see cref="Kcptun.Smux.SmuxSession.SendsInterleaved"/>). True aims at
+    /// smux stream in flight, <see cref="Kcptun.Smux.SmuxSession.StreamsInterleaved"/>). True aims at
     /// <see cref="WindowLimitedTargetResidualLoss"/>, as when the windows bind. Null: never.
     /// </summary>
     public Func<bool>? LatencySensitive { get; set; }

@@ -78,6 +78,7 @@ public sealed partial class SmuxSession
                                 break;
                             }
 
+                            NoteDataReceived(header.StreamId);
                             OnPush(header.StreamId, _receiveBuffer.AsSpan(_receiveStart, header.Length));
                             _receiveStart += header.Length;
                         }

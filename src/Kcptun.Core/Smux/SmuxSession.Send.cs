@@ -22,25 +22,45 @@ public sealed partial class SmuxSession
     private readonly List<SmuxStream> _batchFins = [];
     private readonly byte[] _sendBuffer;
     private bool _nopQueued;
-    private uint _lastDataStream;       // the stream of the last PSH frame put in a batch (send lock)
-    private long _interleavedAt = long.MinValue; // TimeProvider timestamp of the last PSH of another stream than the one before
+    private uint _lastDataStream;       // the stream of the last PSH frame put in a batch (written under the send lock)
+    private long _lastDataSentAt = long.MinValue; // TimeProvider timestamp of that frame
+    private long _interleavedAt = long.MinValue; // TimeProvider timestamp of the last sign of two streams' data in turn
 
-    /// <summary>How long after two streams' data last alternated <see cref="SendsInterleaved"/> stays true.</summary>
+    /// <summary>How long after two streams' data last alternated <see cref="StreamsInterleaved"/> stays true.</summary>
     public static readonly TimeSpan InterleavingMemory = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// True while data of more than one stream went out within <see cref="InterleavingMemory"/>: then a frame of one
-    /// stream may queue, and below smux wait in order, behind another's (KCP delivers one byte stream), so a loss
-    /// that ARQ repairs delays every stream for a round trip. The adaptive FEC reads it
-    /// (<see cref="Kcptun.Fec.AdaptiveParity.LatencySensitive"/>): one bulk stream alone is not delayed by its holes,
-    /// an interactive stream beside it is.
+    /// True while data of more than one stream went out within <see cref="InterleavingMemory"/>, or data of one
+    /// stream came in within that time of data going out on another: then a frame of one stream may queue, and below
+    /// smux wait in order, behind another's (KCP delivers one byte stream), so a loss that ARQ repairs delays every
+    /// stream for a round trip. The adaptive FEC reads it (<see cref="Kcptun.Fec.AdaptiveParity.LatencySensitive"/>):
+    /// one bulk stream alone is not delayed by its holes, an interactive stream beside it is. The second case is the
+    /// far end of a download with requests beside it: its own datagrams carry the requests among the download's ACKs,
+    /// and without parity a lost request waited for KCP's retransmission timeout (nothing sent after it triggers a
+    /// fast resend), the p99 of request/response beside a bulk download.
     /// </summary>
-    public bool SendsInterleaved
+    public bool StreamsInterleaved
     {
         get
         {
             var at = Interlocked.Read(ref _interleavedAt);
             return at != long.MinValue && Time.GetElapsedTime(at) < InterleavingMemory;
+        }
+    }
+
+    /// <summary>Data of <paramref name="stream"/> came in: interleaved if another stream's data went out within <see cref="InterleavingMemory"/>.</summary>
+    private void NoteDataReceived(uint stream)
+    {
+        var sent = Volatile.Read(ref _lastDataStream);
+        if (sent == 0 || sent == stream)
+        {
+            return;
+        }
+
+        var at = Interlocked.Read(ref _lastDataSentAt);
+        if (at != long.MinValue && Time.GetElapsedTime(at) < InterleavingMemory)
+        {
+            Interlocked.Exchange(ref _interleavedAt, Time.GetTimestamp());
         }
     }
 
@@ -272,15 +292,18 @@ public sealed partial class SmuxSession
             }
 
             _data.Dequeue();
+            var now = Time.GetTimestamp();
             if (entry.Stream.Id != _lastDataStream)
             {
                 if (_lastDataStream != 0)
                 {
-                    Interlocked.Exchange(ref _interleavedAt, Time.GetTimestamp());
+                    Interlocked.Exchange(ref _interleavedAt, now);
                 }
 
-                _lastDataStream = entry.Stream.Id;
+                Volatile.Write(ref _lastDataStream, entry.Stream.Id);
             }
+
+            Interlocked.Exchange(ref _lastDataSentAt, now);
 
             new SmuxFrameHeader(_version, SmuxCommand.Push, (ushort)chunk, entry.Stream.Id).Write(buffer[position..]);
             operation.Data.Span.Slice(operation.Offset, chunk).CopyTo(buffer[(position + SmuxFrameHeader.Size)..]);

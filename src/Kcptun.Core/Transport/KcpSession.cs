@@ -166,7 +166,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
     /// <summary>
     /// Under adaptive FEC, asked at each parity decision whether a loss left to ARQ would delay someone waiting (the
-    /// tunnel passes <see cref="Kcptun.Smux.SmuxSession.SendsInterleaved"/>); then the sender repairs by parity what it
+    /// tunnel passes <see cref="Kcptun.Smux.SmuxSession.StreamsInterleaved"/>); then the sender repairs by parity what it
     /// would otherwise leave to retransmission (docs/fec-adaptive.md). Ignored without adaptive FEC.
     /// </summary>
     public Func<bool>? LatencySensitive

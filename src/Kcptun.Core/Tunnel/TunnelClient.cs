@@ -206,7 +206,7 @@ public sealed class TunnelClient : IAsyncDisposable
         var session = new SmuxSession(stream, _settings.Smux, isClient: true);
         if (transport.Stream is KcpSession kcp)
         {
-            kcp.LatencySensitive = () => session.SendsInterleaved;
+            kcp.LatencySensitive = () => session.StreamsInterleaved;
         }
 
         return new Slot(session, _time.GetUtcNow() + _settings.AutoExpire, transport.LocalAddress, transport.RemoteAddress)

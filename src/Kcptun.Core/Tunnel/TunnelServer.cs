@@ -126,7 +126,7 @@ public sealed class TunnelServer : IAsyncDisposable
         var session = new SmuxSession(sniffed.Stream, _settings.Smux with { Version = sniffed.SmuxVersion }, isClient: false);
         if (connection is KcpSession kcp)
         {
-            kcp.LatencySensitive = () => session.SendsInterleaved;
+            kcp.LatencySensitive = () => session.StreamsInterleaved;
         }
 
         var limit = new AdmissionLimit(StreamsPerSession);

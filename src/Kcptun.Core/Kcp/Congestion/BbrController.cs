@@ -8,7 +8,7 @@ namespace Kcptun.Kcp.Congestion;
 /// <item>Model: the bottleneck bandwidth is the maximum delivery-rate sample over the last 10 round trips (brought
 /// down towards the round's median sample when a queue stood through a round while cruising); the propagation RTT is
 /// the minimum RTT sample over the last 10 s. Their product is the BDP.</item>
-/// <item>Control: pacing rate = gain x bandwidth; bytes in flight at most 2 x BDP (1.75 x in startup) plus what the peer's ACK
+/// <item>Control: pacing rate = gain x bandwidth; bytes in flight at most 2 x BDP plus what the peer's ACK
 /// batching needs (measured, as Linux's extra_acked), at least 4 segments.</item>
 /// <item>Phases: <see cref="BbrPhase.Startup"/> (gain 2/ln 2) until the bandwidth grows less than 25% in three
 /// rounds or a queue persists through a round, <see cref="BbrPhase.Drain"/>, <see cref="BbrPhase.ProbeBandwidth"/> (gains 1.25, 0.75, 1 x 6, one
@@ -38,11 +38,6 @@ public sealed class BbrController
     private const double StartupGain = 2.885;       // 2 / ln 2: doubles the delivery rate each round trip
     private const double DrainGain = 1 / 2.885;
     private const double CwndGain = 2;
-    // Startup's in-flight cap: 2 x BDP put a full BDP in the bottleneck queue by the time startup found the pipe full,
-    // and a 1-BDP buffer (tunbench's 100 ms at 100 ms RTT) overflowed on every start (1,000-2,000 drops at 100 Mbit/s).
-    // 1.75 lets the delivery rate grow 1.75x per round trip (one round more from 10 segments to 1,000) and queues
-    // at most three quarters of a BDP.
-    private const double StartupCwndGain = 1.75;
     private const double PacingMargin = 0.99;       // pace 1% below the estimate, as Linux, so queues drain
     private const int InitialWindowSegments = 10;
     private const uint InitialRtt = 100;            // ms assumed before the first RTT sample
@@ -711,7 +706,7 @@ public sealed class BbrController
         }
         else
         {
-            var target = TargetInflight(FilledPipe ? CwndGain : StartupCwndGain) + AggregationAllowance() + (3L * _segmentSize);
+            var target = TargetInflight(CwndGain) + AggregationAllowance() + (3L * _segmentSize);
             if (FilledPipe)
             {
                 window = Math.Min(window + acked, target);
