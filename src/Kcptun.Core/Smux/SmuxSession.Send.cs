@@ -39,14 +39,7 @@ public sealed partial class SmuxSession
     /// and without parity a lost request waited for KCP's retransmission timeout (nothing sent after it triggers a
     /// fast resend), the p99 of request/response beside a bulk download.
     /// </summary>
-    public bool StreamsInterleaved
-    {
-        get
-        {
-            var at = Interlocked.Read(ref _interleavedAt);
-            return at != long.MinValue && Time.GetElapsedTime(at) < InterleavingMemory;
-        }
-    }
+    public bool StreamsInterleaved => WithinInterleavingMemory(ref _interleavedAt);
 
     /// <summary>Data of <paramref name="stream"/> came in: interleaved if another stream's data went out within <see cref="InterleavingMemory"/>.</summary>
     private void NoteDataReceived(uint stream)
@@ -57,11 +50,17 @@ public sealed partial class SmuxSession
             return;
         }
 
-        var at = Interlocked.Read(ref _lastDataSentAt);
-        if (at != long.MinValue && Time.GetElapsedTime(at) < InterleavingMemory)
+        if (WithinInterleavingMemory(ref _lastDataSentAt))
         {
             Interlocked.Exchange(ref _interleavedAt, Time.GetTimestamp());
         }
+    }
+
+    /// <summary>Whether the timestamp in <paramref name="stamp"/> is set and younger than <see cref="InterleavingMemory"/>.</summary>
+    private bool WithinInterleavingMemory(ref long stamp)
+    {
+        var at = Interlocked.Read(ref stamp);
+        return at != long.MinValue && Time.GetElapsedTime(at) < InterleavingMemory;
     }
 
     internal Lock SendLock => _sendLock;
@@ -262,6 +261,7 @@ public sealed partial class SmuxSession
             position += size;
         }
 
+        long? now = null; // taken at the batch's first data frame
         while (_data.TryPeek(out var entry))
         {
             if (entry.Fin)
@@ -292,18 +292,16 @@ public sealed partial class SmuxSession
             }
 
             _data.Dequeue();
-            var now = Time.GetTimestamp();
+            now ??= Time.GetTimestamp();
             if (entry.Stream.Id != _lastDataStream)
             {
                 if (_lastDataStream != 0)
                 {
-                    Interlocked.Exchange(ref _interleavedAt, now);
+                    Interlocked.Exchange(ref _interleavedAt, now.Value);
                 }
 
                 Volatile.Write(ref _lastDataStream, entry.Stream.Id);
             }
-
-            Interlocked.Exchange(ref _lastDataSentAt, now);
 
             new SmuxFrameHeader(_version, SmuxCommand.Push, (ushort)chunk, entry.Stream.Id).Write(buffer[position..]);
             operation.Data.Span.Slice(operation.Offset, chunk).CopyTo(buffer[(position + SmuxFrameHeader.Size)..]);
@@ -319,6 +317,11 @@ public sealed partial class SmuxSession
             {
                 _data.Enqueue(entry); // round-robin: other streams get a frame before this one's next
             }
+        }
+
+        if (now is { } sentAt)
+        {
+            Interlocked.Exchange(ref _lastDataSentAt, sentAt); // one timestamp per batch that carried data
         }
 
         return position;

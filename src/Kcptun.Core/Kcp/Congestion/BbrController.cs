@@ -11,8 +11,8 @@ namespace Kcptun.Kcp.Congestion;
 /// <item>Control: pacing rate = gain x bandwidth; bytes in flight at most 2 x BDP plus what the peer's ACK
 /// batching needs (measured, as Linux's extra_acked), at least 4 segments.</item>
 /// <item>Phases: <see cref="BbrPhase.Startup"/> (gain 2/ln 2) until the bandwidth grows less than 25% in three
-/// rounds or a queue persists through a round, <see cref="BbrPhase.Drain"/>, <see cref="BbrPhase.ProbeBandwidth"/> (gains 1.25, 0.75, 1 x 6, one
-/// minimum RTT each), and <see cref="BbrPhase.ProbeRtt"/> (half the BDP, as BBR v2, for 200 ms and one round) when
+/// rounds or a queue persists through a round, <see cref="BbrPhase.Drain"/>, <see cref="BbrPhase.ProbeBandwidth"/>
+/// (gains 1.25, 0.75, 1 x 6, one minimum RTT each), and <see cref="BbrPhase.ProbeRtt"/> (half the BDP, as BBR v2, for 200 ms and one round) when
 /// the minimum RTT was not renewed for 10 s.</item>
 /// <item>Loss: isolated and random loss does not change the model (a lost segment is simply not a delivery), so
 /// up to ~15% random loss leaves the rate at the link rate. A round trip in which more than
