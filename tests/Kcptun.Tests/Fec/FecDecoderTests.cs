@@ -346,10 +346,20 @@ public class FecDecoderTests
         }
 
         RunSets(5); // warm up: inversion cache, JIT
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        RunSets(50);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The runtime may still allocate once on this thread while it tiers code up (seen once with
+        // intrinsics off), so the steady state is the quietest of three measured rounds. An allocation
+        // per set or per datagram shows in every round and still fails.
+        long allocated = long.MaxValue;
+        int rounds = 0;
+        for (; rounds < 3 && allocated != 0; rounds++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            RunSets(50);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
         Assert.Equal(0, allocated);
-        Assert.Equal(55, recovered);
+        Assert.Equal(5 + (50 * rounds), recovered);
     }
 }
