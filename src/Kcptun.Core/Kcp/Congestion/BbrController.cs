@@ -16,7 +16,7 @@ namespace Kcptun.Kcp.Congestion;
 /// the minimum RTT was not renewed for 10 s.</item>
 /// <item>Loss: isolated and random loss does not change the model (a lost segment is simply not a delivery), so
 /// up to ~15% random loss leaves the rate at the link rate. A round trip in which more than
-/// <see cref="HeavyLossRate"/> of the transmissions were retransmissions (and at least
+/// <see cref="HeavyLossRate"/> of the transmissions (or of the segments its ACKs covered, when more) were retransmissions (and at least
 /// <see cref="HeavyLossMinimumSegments"/> of them) is taken as overload: in flight gets an upper bound of 0.7 x
 /// what it was (BBR v2's inflight_hi), which grows back by a quarter per round trip without heavy loss and is
 /// dropped once it no longer binds. 40% is well above the random loss the controller must ride out (15%), and above the
@@ -26,7 +26,7 @@ namespace Kcptun.Kcp.Congestion;
 /// </summary>
 public sealed class BbrController
 {
-    /// <summary>Retransmissions per transmission in one round trip above which the round counts as a loss burst.</summary>
+    /// <summary>Retransmissions per transmission (or per segment acknowledged, when more) in one round trip above which the round counts as a loss burst.</summary>
     public const double HeavyLossRate = 0.4;
 
     /// <summary>Fewest retransmissions in one round trip for <see cref="HeavyLossRate"/> to apply (sampling noise).</summary>
