@@ -16,7 +16,7 @@ namespace Kcptun.Kcp.Congestion;
 /// the minimum RTT was not renewed for 10 s.</item>
 /// <item>Loss: isolated and random loss does not change the model (a lost segment is simply not a delivery), so
 /// up to ~15% random loss leaves the rate at the link rate. A round trip in which more than
-/// <see cref="HeavyLossRate"/> of the transmissions (or of the segments its ACKs covered, when more) were retransmissions (and at least
+/// <see cref="HeavyLossRate"/> of the transmissions were retransmissions (and at least
 /// <see cref="HeavyLossMinimumSegments"/> of them) is taken as overload: in flight gets an upper bound of 0.7 x
 /// what it was (BBR v2's inflight_hi), which grows back by a quarter per round trip without heavy loss and is
 /// dropped once it no longer binds. 40% is well above the random loss the controller must ride out (15%), and above the
@@ -26,7 +26,7 @@ namespace Kcptun.Kcp.Congestion;
 /// </summary>
 public sealed class BbrController
 {
-    /// <summary>Retransmissions per transmission (or per segment acknowledged, when more) in one round trip above which the round counts as a loss burst.</summary>
+    /// <summary>Retransmissions per transmission in one round trip above which the round counts as a loss burst.</summary>
     public const double HeavyLossRate = 0.4;
 
     /// <summary>Fewest retransmissions in one round trip for <see cref="HeavyLossRate"/> to apply (sampling noise).</summary>
@@ -104,7 +104,6 @@ public sealed class BbrController
     // Loss bursts (inflight_hi).
     private long _roundTransmissions;
     private long _roundRetransmissions;
-    private long _roundDeliveries;      // segments acknowledged in the current round trip
 
     // ACK aggregation (extra_acked).
     private uint _ackEpochStart;
@@ -297,7 +296,6 @@ public sealed class BbrController
         _delivered += bytes;
         _deliveredTime = now;
         _sampleAcked += bytes;
-        _roundDeliveries++;
         if (_appLimitedUntil != 0 && _delivered > _appLimitedUntil)
         {
             _appLimitedUntil = 0;
@@ -437,14 +435,9 @@ public sealed class BbrController
         // Not in a round that ran in ProbeRtt: 4 segments in flight leave room for little but the resends of the holes
         // that were open when it began, so any random loss read as a burst and inflight_hi cut the rate to a crawl
         // it took seconds to climb back from (seen at 1% loss on 100 ms / 100 Mbit/s after every ProbeRtt).
-        // The share is taken of what the round sent or what its ACKs covered, whichever is larger: the last round trips
-        // of a transfer send little but the resends of its last holes, and by share of transmissions alone they read as
-        // a loss burst (a 2 MiB transfer at 10% loss on 200 ms / 50 Mbit/s ended startup with inflight_hi at 0.7 x its
-        // window and a 23% loss compensation, and the transfer after it climbed back by 25% probes, 1.6 s each).
-        var flight = Math.Max(_roundTransmissions, _roundDeliveries);
         var heavy = !_probeRttInRound
             && _roundRetransmissions >= HeavyLossMinimumSegments
-            && _roundRetransmissions > HeavyLossRate * flight;
+            && _roundRetransmissions > HeavyLossRate * _roundTransmissions;
         if (heavy)
         {
             var bound = (long)(Math.Min(CongestionWindow, InflightHigh) * LossBackoff);
@@ -468,14 +461,13 @@ public sealed class BbrController
         TrimToQueuedRound();
 
         _roundMinRtt = uint.MaxValue;
-        if (flight > 0 && !_queueBuilding)
+        if (_roundTransmissions > 0 && !_queueBuilding)
         {
-            LossRate += (((double)_roundRetransmissions / flight) - LossRate) / 8;
+            LossRate += ((double)_roundRetransmissions / _roundTransmissions - LossRate) / 8;
         }
 
         _roundTransmissions = 0;
         _roundRetransmissions = 0;
-        _roundDeliveries = 0;
         _probeRttInRound = Phase == BbrPhase.ProbeRtt;
     }
 
