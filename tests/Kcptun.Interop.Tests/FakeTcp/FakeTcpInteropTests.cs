@@ -218,10 +218,13 @@ public sealed class FakeTcpInteropTests
 
         // Each namespace's kernel checked the TCP checksum of every segment it got (a wrong one counts in
         // InCsumErrors and InErrs; Go's tcpraw does not check, the kernel does), and our segments reached it.
+        // InErrs has causes besides checksums on a lossy path (the kernel also counts, for one, a SYN that reaches an
+        // established socket, which a handshake repeated after a drop can produce): one appeared in a CI run of
+        // 2026-12-03 on the 5% path with no checksum error, so InErrs must stay 0 only where nothing is dropped.
         foreach (string ns in new[] { net.Client, net.Server })
         {
             Dictionary<string, long> tcp = TcpCounters(ns);
-            Assert.True(tcp["InCsumErrors"] == 0 && tcp["InErrs"] == 0, $"{ns}: {tcp["InCsumErrors"]} checksum errors, {tcp["InErrs"]} errors");
+            Assert.True(tcp["InCsumErrors"] == 0 && (lossPercent > 0 || tcp["InErrs"] == 0), $"{ns}: {tcp["InCsumErrors"]} checksum errors, {tcp["InErrs"]} errors");
             Assert.True(tcp["InSegs"] > bytes / 1400, $"{ns}: only {tcp["InSegs"]} segments arrived");
         }
 
