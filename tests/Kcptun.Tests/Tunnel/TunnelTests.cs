@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Kcptun.Cli.Configuration;
 using Kcptun.Tests.Support;
 
@@ -49,9 +51,11 @@ public class TunnelTests
     [Fact]
     public async Task Target_down_closes_the_stream_and_the_server_keeps_serving()
     {
-        var down = new EchoTarget();
-        var deadAddress = down.Address;
-        await down.DisposeAsync(); // nothing listens there any more
+        // A bound socket that never listens: connecting to it is refused, and no parallel test can be handed its port
+        // (a disposed listener's port could be, and the dial would then reach that test's listener).
+        using var reserved = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var deadAddress = reserved.LocalEndPoint!.ToString()!;
         await using var tunnel = new TunnelHarness(s_client, new ServerOptions { Target = deadAddress });
         await using (var stream = await tunnel.ConnectAsync())
         {
