@@ -19,7 +19,8 @@ public sealed partial class SmuxSession
     /// <summary>Bytes of the receive budget left (docs/protocol/smux.md §8.5); reading the connection pauses at 0 or below.</summary>
     internal int ReceiveBudget => Volatile.Read(ref _receiveBudget);
 
-    /// <summary>Gives back budget taken by delivered PSH payloads (read by the application or discarded).</summary>
+    /// <summary>Gives back budget taken by delivered PSH payloads (read by the application or discarded), or adds (a
+    /// negative count: removes) what a stream's adaptive window grew by.</summary>
     internal void ReturnBudget(int count)
     {
         if (Interlocked.Add(ref _receiveBudget, count) > 0)

@@ -201,19 +201,20 @@ public sealed partial class SmuxSession : IAsyncDisposable
         };
     }
 
-    /// <summary>Forgets a stream the application closed and returns its unread bytes to the receive budget.</summary>
+    /// <summary>Forgets a stream the application closed and returns its unread bytes to the receive budget (less what
+    /// its window growth had added to it).</summary>
     internal void RemoveStream(SmuxStream stream)
     {
-        int unread;
+        int released;
         lock (_streamsLock)
         {
             ForgetLocked(stream);
-            unread = stream.DiscardReceived();
+            released = stream.DiscardReceived();
         }
 
-        if (unread > 0)
+        if (released != 0)
         {
-            ReturnBudget(unread);
+            ReturnBudget(released);
         }
     }
 

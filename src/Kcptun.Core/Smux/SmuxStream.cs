@@ -29,6 +29,7 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
     private uint _readSinceUpdate;
     private uint _announcedConsumed;
     private int _window;                // the version 2 window we announce (grows under StreamWindowLimit)
+    private int _budgetGrowth;          // what the window grew by, added to the session's receive budget
     private long _sampleStart;          // TimeProvider timestamp of the current read-rate sample
     private bool _sampling;
     private bool _drainedInSample;      // a read of the current sample emptied the buffer: the reader keeps up
@@ -231,11 +232,17 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
     }
 
     /// <summary>Drops unread data when the stream closes; returns how many bytes were dropped.</summary>
+    /// <summary>
+    /// Clears what the stream holds unread for good. Returns what that frees of the session's receive budget: the unread
+    /// bytes, less the budget its window growth added (<see cref="GrowWindow"/>), which leaves with the stream.
+    /// </summary>
     internal int DiscardReceived()
     {
         lock (_receiveLock)
         {
-            return _received.Clear();
+            var released = _received.Clear() - _budgetGrowth;
+            _budgetGrowth = 0;
+            return released;
         }
     }
 
@@ -285,6 +292,9 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
     /// Why a second: the sender's in flight is bounded by the window, and under loss that must cover a round trip plus
     /// the repair of a hole (another round trip or more), so a window-bound stream reads window / (RTT + repair) per
     /// second, more than its window for any RTT + repair under a second, and the window grows until the path limits.
+    /// What the window grows by is added to the session's receive budget until the stream is removed: a grown stream
+    /// whose reader then stops holds up to its window, and without that it could take the whole budget and pause the
+    /// session's other streams (seen in the interop suite: a connection nobody reads stalled five echoes beside it).
     /// </summary>
     private bool GrowWindow(int read)
     {
@@ -316,7 +326,10 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
             return false;
         }
 
-        Volatile.Write(ref _window, (int)Math.Min(perSecond, _session.Settings.StreamWindowLimit));
+        var grown = (int)Math.Min(perSecond, _session.Settings.StreamWindowLimit);
+        _budgetGrowth += grown - _window;
+        _session.ReturnBudget(grown - _window);
+        Volatile.Write(ref _window, grown);
         return true;
     }
 

@@ -123,6 +123,58 @@ public class SmuxStreamWindowTests
     }
 
     [Fact]
+    public async Task A_grown_stream_whose_reader_stops_leaves_the_session_room_for_other_streams()
+    {
+        // The tunnel's setting: the window may grow to the whole session budget (--smuxbuf). A stream grows its window
+        // to that, then its reader stops; the sender fills the window. Another stream must still get its data.
+        const int limit = 1 << 20;
+        var time = new TestTimeProvider();
+        var (a, b) = DuplexPipeStream.CreatePair(record: false, pauseThreshold: 64 << 20);
+        await using var client = new SmuxSession(a, Config(limit), isClient: true, time);
+        await using var server = new SmuxSession(b, Config(limit), isClient: false, time);
+        var stalled = await client.OpenStreamAsync();
+        await stalled.WriteAsync(new byte[1]);
+        var stalledPeer = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
+        Assert.Equal(1, await stalledPeer.ReadAsync(new byte[1]));
+        using var stop = new CancellationTokenSource();
+        var pusher = Task.Run(async () =>
+        {
+            var piece = new byte[16384];
+            while (!stop.IsCancellationRequested)
+            {
+                await stalledPeer.WriteAsync(piece, stop.Token);
+            }
+        });
+
+        // 32 KiB per 10 ms of fake time until the announced window reached the limit: it grew.
+        var buffer = new byte[32768];
+        for (var i = 0; i < 400 && stalled.AnnouncedWindow < limit; i++)
+        {
+            await SmuxVectorTests.ReadExactlyAsync(stalled, buffer.Length);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        Assert.Equal(limit, stalled.AnnouncedWindow);
+        // The reader stops; the sender fills the window (less the part not yet announced as consumed).
+        await Poll.UntilAsync(() => stalled.BufferedBytes >= limit - (limit / 8) - buffer.Length, "the stalled stream's window to fill");
+
+        var other = await client.OpenStreamAsync();
+        await other.WriteAsync(new byte[1]);
+        var otherPeer = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
+        Assert.Equal(1, await otherPeer.ReadAsync(new byte[1]));
+        var data = SmuxSessionTests.RandomBytes(4 * Base, 9);
+        var write = otherPeer.WriteAsync(data).AsTask();
+        Assert.Equal(data, await SmuxVectorTests.ReadExactlyAsync(other, data.Length).WaitAsync(Hard));
+        await write.WaitAsync(Hard);
+        Assert.InRange(stalled.BufferedBytes, 0, limit); // it still holds no more than its window
+
+        await stop.CancelAsync();
+        await stalled.DisposeAsync(); // its unread bytes and its window growth go back to the session
+        await pusher.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Hard);
+        Assert.Equal(Config(limit).MaxReceiveBuffer, client.ReceiveBudget);
+    }
+
+    [Fact]
     public void A_negative_limit_is_refused()
     {
         var error = Assert.Throws<ArgumentException>(() => (Config(0) with { StreamWindowLimit = -1 }).Validate());
