@@ -104,6 +104,7 @@ public sealed class BbrController
     // Loss bursts (inflight_hi).
     private long _roundTransmissions;
     private long _roundRetransmissions;
+    private long _roundDeliveries;      // segments acknowledged in the current round trip
 
     // ACK aggregation (extra_acked).
     private uint _ackEpochStart;
@@ -296,6 +297,7 @@ public sealed class BbrController
         _delivered += bytes;
         _deliveredTime = now;
         _sampleAcked += bytes;
+        _roundDeliveries++;
         if (_appLimitedUntil != 0 && _delivered > _appLimitedUntil)
         {
             _appLimitedUntil = 0;
@@ -435,9 +437,14 @@ public sealed class BbrController
         // Not in a round that ran in ProbeRtt: 4 segments in flight leave room for little but the resends of the holes
         // that were open when it began, so any random loss read as a burst and inflight_hi cut the rate to a crawl
         // it took seconds to climb back from (seen at 1% loss on 100 ms / 100 Mbit/s after every ProbeRtt).
+        // The share is taken of what the round sent or what its ACKs covered, whichever is larger: the last round trips
+        // of a transfer send little but the resends of its last holes, and by share of transmissions alone they read as
+        // a loss burst (a 2 MiB transfer at 10% loss on 200 ms / 50 Mbit/s ended startup with inflight_hi at 0.7 x its
+        // window and a 23% loss compensation, and the transfer after it climbed back by 25% probes, 1.6 s each).
+        var flight = Math.Max(_roundTransmissions, _roundDeliveries);
         var heavy = !_probeRttInRound
             && _roundRetransmissions >= HeavyLossMinimumSegments
-            && _roundRetransmissions > HeavyLossRate * _roundTransmissions;
+            && _roundRetransmissions > HeavyLossRate * flight;
         if (heavy)
         {
             var bound = (long)(Math.Min(CongestionWindow, InflightHigh) * LossBackoff);
@@ -461,13 +468,14 @@ public sealed class BbrController
         TrimToQueuedRound();
 
         _roundMinRtt = uint.MaxValue;
-        if (_roundTransmissions > 0 && !_queueBuilding)
+        if (flight > 0 && !_queueBuilding)
         {
-            LossRate += ((double)_roundRetransmissions / _roundTransmissions - LossRate) / 8;
+            LossRate += (((double)_roundRetransmissions / flight) - LossRate) / 8;
         }
 
         _roundTransmissions = 0;
         _roundRetransmissions = 0;
+        _roundDeliveries = 0;
         _probeRttInRound = Phase == BbrPhase.ProbeRtt;
     }
 

@@ -1,0 +1,69 @@
+using Kcptun.Kcp;
+using Kcptun.Kcp.Congestion;
+using Xunit.Abstractions;
+
+namespace Kcptun.Tests.Kcp.Congestion;
+
+/// <summary>
+/// A short transfer, a pause, then a long one over the same session (a page, then a download; tunbench's 2 MiB
+/// warm-up, then its bulk stream), on the fake clock: 200 ms minimum RTT, 50 Mbit/s (6,250 KCP bytes per ms), a
+/// 2-BDP queue, random loss each way.
+/// </summary>
+public class BbrTransferTailTests(ITestOutputHelper output)
+{
+    private const double Link = 6250;
+
+    [Theory]
+    [InlineData(0.01)]
+    [InlineData(0.10)]
+    public void The_tail_of_a_short_transfer_is_no_loss_burst(double loss)
+    {
+        var chunk = new byte[16 * 1024];
+        long first = 2 << 20;
+        var bulk = false;
+        var link = new BottleneckLink(1, seed: 11, CongestionControl.Bbr, sendWindow: 32768, receiveWindow: 32768)
+        {
+            Loss = loss,
+            ReverseLoss = loss,
+            Rate = Link,
+            Delay = 100,
+            QueueLimit = (int)(Link * 400),
+            Writer = kcp =>
+            {
+                var wrote = false;
+                while ((bulk || first > 0) && kcp.WaitingToSend < Math.Min(kcp.SendWindow, kcp.RemoteWindow) && kcp.CanQueueMore)
+                {
+                    var n = bulk ? chunk.Length : (int)Math.Min(chunk.Length, first);
+                    Assert.Equal(n, kcp.Send(chunk.AsSpan(0, n)));
+                    first -= n;
+                    wrote = true;
+                }
+
+                return wrote;
+            },
+        };
+
+        // The short transfer ends inside startup: 2 MiB is about 7 round trips from 10 segments. Its last round trips
+        // send little but the resends of its last holes, so by share of transmissions they look like a loss burst.
+        link.RunFor(4000);
+        var controller = link.Controller(0);
+        output.WriteLine($"after the short transfer: phase {controller.Phase} filled {controller.FilledPipe} bw {controller.BottleneckBandwidth:F0} inflight_hi {controller.InflightHigh} loss {controller.LossRate:F3}");
+        Assert.Equal(0, first);
+        Assert.Equal(long.MaxValue, controller.InflightHigh);
+        Assert.True(controller.LossRate < 2 * loss, $"loss rate {controller.LossRate:F3} at {loss:P0} random loss");
+
+        bulk = true;
+        var seconds = new List<double>();
+        for (var second = 0; second < 4; second++)
+        {
+            var goodput = link.Measure(1000)[0];
+            seconds.Add(goodput);
+            output.WriteLine($"t={link.Now} goodput {goodput * 8 / 1000:F1} Mbit/s phase {controller.Phase} bw {controller.BottleneckBandwidth:F0} inflight_hi {controller.InflightHigh} loss {controller.LossRate:F3} cwnd {controller.CongestionWindow} infl {link.Sender(0).BytesInFlight} wait {link.Sender(0).WaitingToSend} rmt {link.Sender(0).RemoteWindow} qd {link.QueueDrops} rd {link.RandomDrops} fwd {link.Forwarded}");
+        }
+
+        // The long transfer picks up where startup left off (before: ProbeBandwidth from the short transfer's rate, an
+        // in-flight bound of 0.7 x its window and a 23% loss compensation at 10% loss; 14% at 1%).
+        var settled = (seconds[1] + seconds[2] + seconds[3]) / 3;
+        Assert.True(settled > 0.6 * (1 - loss) * Link, $"seconds 2-4: {settled * 8 / 1000:F1} Mbit/s");
+    }
+}
