@@ -27,6 +27,11 @@ public sealed partial class KcpControlBlock
         // 1. ACKs. kcp-go skips ACKs that una already covers, except the last queued one.
         uint templateSn = 0, templateTs = 0;
         var ackCount = _ackCount;
+        if (_repeatCount > 0)
+        {
+            offset = WriteRepeatedAcks(buffer, offset, window, una, ref outSegments);
+        }
+
         for (var i = 0; i < ackCount; i++)
         {
             var ack = _ackList[i];
@@ -41,6 +46,7 @@ public sealed partial class KcpControlBlock
             }
         }
 
+        KeepAcksForRepeat(ackCount);
         _ackCount = 0;
 
         if (ackOnly)

@@ -76,8 +76,12 @@ public sealed partial class KcpControlBlock
             switch (command)
             {
                 case KcpCommand.Ack:
-                    MarkAcknowledged(sn, header.Timestamp, now);
-                    CountFastAcks(sn, header.Timestamp);
+                    if (MarkAcknowledged(sn, header.Timestamp, now) || _bbr is null)
+                    {
+                        // Under bbr an ACK of a segment already marked (a repeated ACK) is no new evidence.
+                        CountFastAcks(sn, header.Timestamp);
+                    }
+
                     if (_bbr is not null && regular && (int)(now - header.Timestamp) >= 0)
                     {
                         _bbr.OnRttSample(now - header.Timestamp);
@@ -105,6 +109,11 @@ public sealed partial class KcpControlBlock
                     if (regular && repeat)
                     {
                         repeats++;
+                    }
+
+                    if (regular && _bbr is not null)
+                    {
+                        NoteArrival(repeat);
                     }
 
                     break;
@@ -217,28 +226,34 @@ public sealed partial class KcpControlBlock
         return removed;
     }
 
-    /// <summary>Marks the segment with this sn acknowledged (it stays until una passes it) and frees its data.</summary>
-    private void MarkAcknowledged(uint sn, uint timestamp, uint now)
+    /// <summary>
+    /// Marks the segment with this sn acknowledged (it stays until una passes it) and frees its data. Returns true
+    /// when the ACK found its segment unacknowledged until now.
+    /// </summary>
+    private bool MarkAcknowledged(uint sn, uint timestamp, uint now)
     {
         if ((int)(sn - _sendUnacknowledged) < 0 || (int)(sn - _sendNext) >= 0)
         {
-            return;
+            return false;
         }
 
         // The send buffer holds exactly the sns [snd_una, snd_nxt), in order.
         ref var segment = ref _sendBuffer[(int)(sn - _sendUnacknowledged)];
-        if (!segment.Acknowledged)
+        if (segment.Acknowledged)
         {
-            if (_bbr is not null && segment.Transmissions > 0)
-            {
-                // The ACK echoes the ts of the transmission that arrived: an earlier one means the last resend was needless.
-                OnSegmentDelivered(ref segment, now, spurious: segment.Transmissions > 1 && timestamp != segment.Timestamp);
-            }
-
-            segment.Acknowledged = true;
-            _pool.Return(segment.Data);
-            segment.Data = null;
+            return false;
         }
+
+        if (_bbr is not null && segment.Transmissions > 0)
+        {
+            // The ACK echoes the ts of the transmission that arrived: an earlier one means the last resend was needless.
+            OnSegmentDelivered(ref segment, now, spurious: segment.Transmissions > 1 && timestamp != segment.Timestamp);
+        }
+
+        segment.Acknowledged = true;
+        _pool.Return(segment.Data);
+        segment.Data = null;
+        return true;
     }
 
     /// <summary>

@@ -316,6 +316,7 @@ public sealed partial class KcpControlBlock
         _receiveQueueBytes = 0;
         _receiveOffset = 0;
         _ackCount = 0;
+        _repeatCount = 0;
         _fastAckScanStart = 0;
         _pool.Clear();
     }
