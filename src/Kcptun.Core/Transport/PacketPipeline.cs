@@ -131,13 +131,26 @@ internal sealed class PacketPipeline
 
     /// <summary>
     /// Lets the adaptive FEC see what the sender's KCP transmitted and had to retransmit (after a flush, under the
-    /// session lock); a new parity count applies from the next FEC group on.
+    /// session lock); a new parity count applies from the next FEC group on, and the rate controller hears of the
+    /// wire bytes it adds per KCP byte, (D + p) / D (<see cref="Kcptun.Kcp.Congestion.BbrController.SetWireFactor"/>).
     /// </summary>
     public void ObserveSender(KcpControlBlock kcp)
     {
-        if (_adaptiveParity is not null && _adaptiveParity.Observe(kcp.DataSegmentsTransmitted, kcp.NeededRetransmissions, kcp.WindowLimitedFlushes))
+        if (_adaptiveParity is null)
+        {
+            return;
+        }
+
+        if (_adaptiveParity.Observe(kcp.DataSegmentsTransmitted, kcp.NeededRetransmissions, kcp.WindowLimitedFlushes))
         {
             _encoder!.ActiveParityShards = _adaptiveParity.ParityShards;
+        }
+
+        var controller = kcp.RateController;
+        var factor = (double)(_encoder!.DataShards + _encoder.ActiveParityShards) / _encoder.DataShards;
+        if (controller is not null && controller.WireFactor != factor)
+        {
+            controller.SetWireFactor(factor);
         }
     }
 

@@ -66,7 +66,8 @@ public sealed class BbrController
     // Delivery-rate estimation (draft-cheng-iccrg-delivery-rate-estimation).
     private long _delivered;
     private uint _deliveredTime;
-    private long _deliveredBefore;      // _delivered before the first delivery at _deliveredTime's ms
+    private double _deliveredWire;      // _delivered, each segment weighted by the wire factor it was sent at
+    private double _deliveredWireBefore; // _deliveredWire before the first delivery at _deliveredTime's ms
     private uint _deliveredBeforeTime;  // the ms of the last delivery before that (or of the last idle restart)
     private uint _firstSentTime;
     private long _sent;                 // bytes transmitted, retransmissions included
@@ -75,10 +76,10 @@ public sealed class BbrController
     private bool _sampleTaken;          // a segment was delivered since the last OnAckProcessed
     private long _samplePriorDelivered;
     private uint _samplePriorTime;
-    private long _sampleIntervalDelivered;
     private uint _sampleSendElapsed;
     private bool _probeRttInRound;      // the current round trip ran (partly) in ProbeRtt
     private bool _sampleAppLimited;
+    private double _sampleIntervalDeliveredWire;
     private long _sampleAcked;
     private uint _sampleMinRtt = uint.MaxValue;
 
@@ -128,6 +129,12 @@ public sealed class BbrController
 
     /// <summary>The current phase.</summary>
     public BbrPhase Phase { get; private set; }
+
+    /// <summary>
+    /// Bytes the path carries per KCP byte beyond what scales with them anyway (1 until told; the session's adaptive FEC
+    /// sets (D + p) / D, see <see cref="SetWireFactor"/>).
+    /// </summary>
+    public double WireFactor { get; private set; } = 1;
 
     /// <summary>Bottleneck bandwidth estimate in bytes per millisecond (0 before the first sample).</summary>
     public double BottleneckBandwidth => _bandwidth.Value;
@@ -210,6 +217,49 @@ public sealed class BbrController
     }
 
     /// <summary>
+    /// The wire bytes per KCP byte changed to <paramref name="factor"/>: the adaptive FEC now sends p parity datagrams
+    /// per D data datagrams where it sent another number. The model is in KCP bytes, so the path now carries
+    /// old / new times as many of them: every rate, window and bound it holds scales by that at once. The bandwidth
+    /// maximum would otherwise keep the old rate for up to 10 round trips, and parity going from 0 to 3 of 10 paced
+    /// 30% above the link for about a second (a 1-BDP bottleneck buffer overflowed some 1,500 times in pathbench's
+    /// latency-under-load run, where requests beside a download turn the full parity on). Segments sent before the
+    /// change still deliver at the old factor; their rate samples are converted (<see cref="DeliverySnapshot.WireFactor"/>).
+    /// </summary>
+    public void SetWireFactor(double factor)
+    {
+        if (!(factor >= 1) || double.IsInfinity(factor))
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "wire bytes per KCP byte must be at least 1");
+        }
+
+        if (factor == WireFactor)
+        {
+            return;
+        }
+
+        var scale = WireFactor / factor;
+        WireFactor = factor;
+        _bandwidth.Scale(scale);
+        _fullBandwidth *= scale;
+        _probeBase *= scale;
+        for (var i = 0; i < Math.Min(_roundSampleCount, _roundSamples.Length); i++)
+        {
+            _roundSamples[i] *= scale;
+        }
+
+        var minimum = MinimumWindowSegments * (long)_segmentSize;
+        CongestionWindow = Math.Max(minimum, (long)(CongestionWindow * scale));
+        if (InflightHigh != long.MaxValue)
+        {
+            InflightHigh = Math.Max(minimum, (long)(InflightHigh * scale));
+        }
+
+        _priorWindow = (long)(_priorWindow * scale);
+        _extraAcked[0] = (long)(_extraAcked[0] * scale);
+        _extraAcked[1] = (long)(_extraAcked[1] * scale);
+    }
+
+    /// <summary>
     /// Records one transmission (first or retransmission) of <paramref name="bytes"/> at <paramref name="now"/> and
     /// returns the delivery state to keep with the segment until it is acknowledged.
     /// </summary>
@@ -229,7 +279,7 @@ public sealed class BbrController
             _firstSentTime = now;
             if (_deliveredTime != now)
             {
-                _deliveredBefore = _delivered;
+                _deliveredWireBefore = _deliveredWire;
                 _deliveredBeforeTime = now;
                 _deliveredTime = now;
             }
@@ -249,11 +299,12 @@ public sealed class BbrController
         return new DeliverySnapshot
         {
             Delivered = _delivered,
-            IntervalDelivered = current ? _delivered : _deliveredBefore,
+            IntervalDeliveredWire = current ? _deliveredWire : _deliveredWireBefore,
             DeliveredTime = current ? _deliveredTime : _deliveredBeforeTime,
             FirstSentTime = _firstSentTime,
             Sent = _sent,
             AppLimited = _appLimitedUntil != 0,
+            WireFactor = WireFactor,
         };
     }
 
@@ -290,11 +341,12 @@ public sealed class BbrController
 
         if (now != _deliveredTime)
         {
-            _deliveredBefore = _delivered;
+            _deliveredWireBefore = _deliveredWire;
             _deliveredBeforeTime = _deliveredTime;
         }
 
         _delivered += bytes;
+        _deliveredWire += bytes * (snapshot.WireFactor > 0 ? snapshot.WireFactor : WireFactor);
         _deliveredTime = now;
         _sampleAcked += bytes;
         _roundDeliveries++;
@@ -314,8 +366,8 @@ public sealed class BbrController
             _sampleTaken = true;
             _samplePriorDelivered = snapshot.Delivered;
             _samplePriorTime = snapshot.DeliveredTime;
-            _sampleIntervalDelivered = snapshot.IntervalDelivered;
             _sampleAppLimited = snapshot.AppLimited;
+            _sampleIntervalDeliveredWire = snapshot.IntervalDeliveredWire;
             _sampleSendElapsed = sentAt - snapshot.FirstSentTime;
             _firstSentTime = sentAt;
         }
@@ -358,7 +410,9 @@ public sealed class BbrController
             var floor = minRtt == uint.MaxValue ? 1 : Math.Max(minRtt, 1);
             if (interval >= floor)
             {
-                bandwidthSample = (double)(_delivered - _sampleIntervalDelivered) / interval;
+                // What crossed the path, each segment at the wire factor it was sent at, in KCP bytes at today's
+                // factor: for a round trip after a change the delivered segments were sent at the old one.
+                bandwidthSample = (_deliveredWire - _sampleIntervalDeliveredWire) / interval / WireFactor;
                 sampleValid = true;
             }
         }

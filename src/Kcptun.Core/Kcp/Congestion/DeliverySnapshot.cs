@@ -13,11 +13,12 @@ internal struct DeliverySnapshot
     /// <summary>
     /// Bytes delivered at <see cref="DeliveredTime"/>, where this segment's rate sample starts: <see cref="Delivered"/>,
     /// or, when the transmission fell in a ms in which ACKs were (and may still be) processed, the bytes delivered before
-    /// that ms.
+    /// that ms. Each delivered segment counts its bytes times the wire factor it was sent at
+    /// (<see cref="BbrController.WireFactor"/>), so a sample measures what crossed the path.
     /// </summary>
-    public long IntervalDelivered;
+    public double IntervalDeliveredWire;
 
-    /// <summary>When <see cref="IntervalDelivered"/> was last reached (ms): the start of this segment's rate sample.</summary>
+    /// <summary>When <see cref="IntervalDeliveredWire"/> was last reached (ms): the start of this segment's rate sample.</summary>
     public uint DeliveredTime;
 
     /// <summary>Send time of the segment that opened the current sending interval (ms).</summary>
@@ -28,4 +29,7 @@ internal struct DeliverySnapshot
 
     /// <summary>The segment was sent while the application, not the path, limited the rate.</summary>
     public bool AppLimited;
+
+    /// <summary>Wire bytes per KCP byte when the segment was sent (<see cref="BbrController.WireFactor"/>).</summary>
+    public double WireFactor;
 }

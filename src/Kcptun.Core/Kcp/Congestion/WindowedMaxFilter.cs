@@ -20,6 +20,14 @@ internal struct WindowedMaxFilter
         _best = _second = _third = new Sample(time, value);
     }
 
+    /// <summary>Multiplies every sample by <paramref name="factor"/> (the unit the samples are measured in changed).</summary>
+    public void Scale(double factor)
+    {
+        _best = _best with { Value = _best.Value * factor };
+        _second = _second with { Value = _second.Value * factor };
+        _third = _third with { Value = _third.Value * factor };
+    }
+
     /// <summary>Adds <paramref name="value"/> measured at <paramref name="time"/>; samples older than <paramref name="window"/> expire.</summary>
     public void Update(long time, double value, long window)
     {

@@ -82,6 +82,12 @@ public sealed class BottleneckLink
     /// <summary>One-way propagation delay in ms (the path's minimum RTT is twice this).</summary>
     public uint Delay { get; set; } = 25;
 
+    /// <summary>
+    /// Bottleneck bytes per datagram byte in the data direction (1: none added): the bytes FEC parity adds in
+    /// proportion to the data, which KCP never sees.
+    /// </summary>
+    public double WireOverhead { get; set; } = 1;
+
     /// <summary>Random loss after the bottleneck, data direction.</summary>
     public double Loss { get; set; }
 
@@ -256,7 +262,8 @@ public sealed class BottleneckLink
         }
 
         var queued = Math.Max(0, _bottleneckFreeAt - Now);
-        if ((queued * Rate) + length > QueueLimit)
+        var wire = length * WireOverhead;
+        if ((queued * Rate) + wire > QueueLimit)
         {
             QueueDrops++;
             return;
@@ -267,7 +274,7 @@ public sealed class BottleneckLink
         _queueDelaySum += queued;
         _queueDelayCount++;
         MaxQueueDelay = Math.Max(MaxQueueDelay, queued);
-        _bottleneckFreeAt = Math.Max(_bottleneckFreeAt, Now) + (length / Rate);
+        _bottleneckFreeAt = Math.Max(_bottleneckFreeAt, Now) + (wire / Rate);
         if (_random.NextDouble() < Loss)
         {
             RandomDrops++;
