@@ -130,6 +130,34 @@ public class AdaptiveParityTests
         Assert.Equal(0, policy.ParityShards); // a clean path needs no parity, interleaved or not
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_quiet_window_does_not_strip_parity_the_strict_target_needs(int seed)
+    {
+        // 1% loss while the windows bind, windows of 1024 segments whose needed resends are drawn at random at the
+        // residual of the parity in force: at 3 shards one in ~500,000 segments, so almost every window is quiet. A
+        // quiet window must not read as a clean path (it used to step the parity down to 1 and back, about 2 on average).
+        var random = new Random(seed);
+        var policy = new AdaptiveParity(10, 3);
+        long sent = 0, lost = 0, atThree = 0;
+        const int Windows = 2000;
+        for (var i = 0; i < Windows; i++)
+        {
+            var residual = AdaptiveParity.ResidualLoss(0.01, policy.DataShards, policy.ParityShards);
+            for (var k = 0; k < AdaptiveParity.WindowSegments; k++)
+            {
+                lost += random.NextDouble() < residual ? 1 : 0;
+            }
+
+            sent += AdaptiveParity.WindowSegments;
+            policy.Observe(sent, lost, windowLimitedFlushes: i + 1);
+            atThree += policy.ParityShards == 3 ? 1 : 0;
+        }
+
+        Assert.True(atThree > 0.75 * Windows, $"{atThree} of {Windows} windows at 3 shards (min seen {policy.MinParitySeen})");
+    }
+
     // Feeds windows whose retransmissions are exactly what the model predicts for the parity in force.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AdaptiveParity, long[]> Totals = new();
 
