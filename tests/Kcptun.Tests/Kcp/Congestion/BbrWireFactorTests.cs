@@ -12,16 +12,19 @@ public class BbrWireFactorTests(ITestOutputHelper output)
 {
     private const double Rate = 12_500; // 100 Mbit/s in bytes per ms
 
+    // 100 ms RTT, 1% loss each way, a bottleneck buffer of one BDP, windows that never bind.
+    private static BottleneckLink Link(int seed) => new(1, seed, CongestionControl.Bbr, sendWindow: 32768, receiveWindow: 32768)
+    {
+        Rate = Rate,
+        Delay = 50,
+        QueueLimit = 1_250_000,
+        Loss = 0.01,
+        ReverseLoss = 0.01,
+    };
+
     private (long Drops, double Goodput) RunThroughParityChange(bool tell, int seed)
     {
-        var link = new BottleneckLink(1, seed, CongestionControl.Bbr, sendWindow: 32768, receiveWindow: 32768)
-        {
-            Rate = Rate,
-            Delay = 50,
-            QueueLimit = 1_250_000,
-            Loss = 0.01,
-            ReverseLoss = 0.01,
-        };
+        var link = Link(seed);
         link.RunFor(10_000);
         Assert.Equal(BbrPhase.ProbeBandwidth, link.Controller(0).Phase);
         var before = link.QueueDrops;
@@ -55,15 +58,8 @@ public class BbrWireFactorTests(ITestOutputHelper output)
     [Fact]
     public void Less_parity_raises_the_rate_at_once()
     {
-        var link = new BottleneckLink(1, seed: 3, CongestionControl.Bbr, sendWindow: 32768, receiveWindow: 32768)
-        {
-            Rate = Rate,
-            Delay = 50,
-            QueueLimit = 1_250_000,
-            Loss = 0.01,
-            ReverseLoss = 0.01,
-            WireOverhead = 1.3,
-        };
+        var link = Link(seed: 3);
+        link.WireOverhead = 1.3;
         link.Controller(0).SetWireFactor(1.3);
         link.RunFor(10_000);
         var bandwidth = link.Controller(0).BottleneckBandwidth;
