@@ -30,6 +30,16 @@ public class SmuxStreamWindowTests
             .Select(f => (BinaryPrimitives.ReadUInt32LittleEndian(f.Frame.AsSpan(8)), BinaryPrimitives.ReadUInt32LittleEndian(f.Frame.AsSpan(12))))
             .ToList();
 
+    // A stream the client opened and the server accepted, a byte already across.
+    private static async Task<(SmuxStream Client, SmuxStream Server)> OpenAsync(SmuxSession client, SmuxSession server)
+    {
+        var stream = await client.OpenStreamAsync();
+        await stream.WriteAsync(new byte[1]);
+        var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
+        Assert.Equal(1, await accepted.ReadAsync(new byte[1]));
+        return (stream, accepted);
+    }
+
     // The server writes `total` bytes in 16 KiB pieces; the client reads `perStep` bytes and the fake clock moves
     // `stepMs` per step. Returns the UPDs the client sent.
     private static async Task<List<(uint Consumed, uint Window)>> TransferAsync(int limit, int total, int perStep, int stepMs, bool leaveUnread = false)
@@ -38,10 +48,7 @@ public class SmuxStreamWindowTests
         var (a, b) = DuplexPipeStream.CreatePair(record: true, pauseThreshold: 64 << 20);
         await using var client = new SmuxSession(a, Config(limit), isClient: true, time);
         await using var server = new SmuxSession(b, Config(limit), isClient: false, time);
-        var stream = await client.OpenStreamAsync();
-        await stream.WriteAsync(new byte[1]);
-        var accepted = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
-        Assert.Equal(1, await accepted.ReadAsync(new byte[1]));
+        var (stream, accepted) = await OpenAsync(client, server);
         var data = SmuxSessionTests.RandomBytes(total, 7);
         var writer = Task.Run(async () =>
         {
@@ -132,10 +139,7 @@ public class SmuxStreamWindowTests
         var (a, b) = DuplexPipeStream.CreatePair(record: false, pauseThreshold: 64 << 20);
         await using var client = new SmuxSession(a, Config(limit), isClient: true, time);
         await using var server = new SmuxSession(b, Config(limit), isClient: false, time);
-        var stalled = await client.OpenStreamAsync();
-        await stalled.WriteAsync(new byte[1]);
-        var stalledPeer = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
-        Assert.Equal(1, await stalledPeer.ReadAsync(new byte[1]));
+        var (stalled, stalledPeer) = await OpenAsync(client, server);
         using var stop = new CancellationTokenSource();
         var pusher = Task.Run(async () =>
         {
@@ -158,10 +162,7 @@ public class SmuxStreamWindowTests
         // The reader stops; the sender fills the window (less the part not yet announced as consumed).
         await Poll.UntilAsync(() => stalled.BufferedBytes >= limit - (limit / 8) - buffer.Length, "the stalled stream's window to fill");
 
-        var other = await client.OpenStreamAsync();
-        await other.WriteAsync(new byte[1]);
-        var otherPeer = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
-        Assert.Equal(1, await otherPeer.ReadAsync(new byte[1]));
+        var (other, otherPeer) = await OpenAsync(client, server);
         var data = SmuxSessionTests.RandomBytes(4 * Base, 9);
         var write = otherPeer.WriteAsync(data).AsTask();
         Assert.Equal(data, await SmuxVectorTests.ReadExactlyAsync(other, data.Length).WaitAsync(Hard));
