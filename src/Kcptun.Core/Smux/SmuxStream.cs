@@ -231,7 +231,6 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
         _readSignal.Set();
     }
 
-    /// <summary>Drops unread data when the stream closes; returns how many bytes were dropped.</summary>
     /// <summary>
     /// Clears what the stream holds unread for good. Returns what that frees of the session's receive budget: the unread
     /// bytes, less the budget its window growth added (<see cref="GrowWindow"/>), which leaves with the stream.
@@ -327,8 +326,9 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
         }
 
         var grown = (int)Math.Min(perSecond, _session.Settings.StreamWindowLimit);
-        _budgetGrowth += grown - _window;
-        _session.ReturnBudget(grown - _window);
+        var growth = grown - _window;
+        _budgetGrowth += growth;
+        _session.ReturnBudget(growth);
         Volatile.Write(ref _window, grown);
         return true;
     }
