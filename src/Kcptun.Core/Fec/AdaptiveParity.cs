@@ -161,14 +161,15 @@ public sealed class AdaptiveParity
             }
         }
         else if (parity > 0 && ResidualLoss(EstimatedLoss, DataShards, parity - 1) <= target * StepDownShare
-            && (_quietSegments == 0 || _quietSegments * target * StepDownShare >= 1))
+            && (_quietSegments == 0 || EstimatedLoss == 0 || _quietSegments * target * StepDownShare >= 1))
         {
-            // On a window that saw needed resends the estimate is measured. On quiet windows only once the quiet stretch
-            // is long enough to have shown one at the step-down level: a window of 1024 segments without any says
-            // nothing about a residual of 0.002%, and stepping down on it let
-            // the strict target (windows bound, or streams waiting) slide from 3 shards to 1 at 1% loss and back, about
-            // 2 on average (our server to a Go 20260314 client: 43 Mbit/s against 45.6 with 10/3 fixed). Under the 10%
-            // target that is 20 segments, which every window has.
+            // On a window that saw needed resends the estimate is measured, and on a path that never showed any there is
+            // nothing to hold the parity for. On quiet windows after losses only once the quiet stretch is long enough
+            // to have shown one at the step-down level: a window of 1024 segments without any says
+            // nothing about a residual of 0.002%, and stepping down on it let the strict target (windows bound, or
+            // streams waiting) slide from 3 shards to 1 at 1% loss and back, about 2 on average (our server to a Go
+            // 20260314 client: 43 Mbit/s against 45.6 with 10/3 fixed). Under the 10% target that is 20 segments,
+            // which every window has.
             parity--;
         }
 
