@@ -92,7 +92,7 @@ fuzz_libfuzzer() {
   started=$(date +%s)
   # The first corpus folder receives what libFuzzer finds; the seed folder is only read.
   (cd "$findings" && KCPTUN_FUZZ_DLL="$out/bin/Kcptun.Fuzz.dll" KCPTUN_FUZZ_TARGET="$target" DOTNET_GCHeapHardLimit=0x40000000 \
-    timeout -k 10 $((seconds + 120)) "$out/kcptun-libfuzzer" -max_total_time="$seconds" "${limit[@]}" -timeout=10 \
+    timeout -k 10 $((seconds + 120)) "$out/kcptun-libfuzzer" -max_total_time="$seconds" "${limit[@]}" -timeout=30 -report_slow_units=30 \
       -seed=16 -print_final_stats=1 -artifact_prefix="$findings/" "${dict[@]}" "$corpus" "$seeds") >"$findings.log" 2>&1 || rc=$?
   local elapsed=$(($(date +%s) - started)) execs cov crashes hangs
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$findings.log" | tail -n 1)
@@ -116,7 +116,7 @@ fuzz_afl() {
   [ -n "$execs_limit" ] && limit=(-E "$execs_limit")
   AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   AFL_FORKSRV_INIT_TMOUT=60000 DOTNET_GCHeapHardLimit=0x40000000 \
-    timeout -k 10 $((seconds + 120)) afl-fuzz -i "$seeds" -o "$findings" -t 10000 -m none -s 16 -V "$seconds" "${limit[@]}" "${dict[@]}" \
+    timeout -k 10 $((seconds + 120)) afl-fuzz -i "$seeds" -o "$findings" -t 30000 -m none -s 16 -V "$seconds" "${limit[@]}" "${dict[@]}" \
       -- dotnet "$out/bin/Kcptun.Fuzz.dll" "$target" >"$findings.log" 2>&1 || rc=$?
   local stats="$findings/default/fuzzer_stats"
   if [ ! -f "$stats" ]; then
