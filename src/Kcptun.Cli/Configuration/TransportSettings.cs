@@ -32,6 +32,7 @@ internal static class TransportSettings
             ParityShards = options.ParityShards,
             AdaptiveFec = options.AdaptiveFec,
             AdaptiveReceiveWindow = options.CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr,
+            RepeatTailData = options.CongestionControlKind == Kcptun.Kcp.Congestion.CongestionControl.Bbr,
             RateLimit = Math.Max(options.RateLimit, 0),
             CongestionControl = options.CongestionControlKind,
             ProtectionFactory = () => PacketProtection.Create(crypt, derivedKey, CryptNames.Generation),

@@ -119,7 +119,9 @@ public sealed partial class KcpControlBlock
         if (_bbr is not null)
         {
             var due = FlushPaced(ref buffer, ref offset, window, una, now, ref outSegments);
+            var repeat = PrepareTailRepeat(buffer, offset, now, _burstEnded);
             EmitRemainder(buffer, offset);
+            outSegments += EmitTailRepeat(repeat);
             Count(0, outSegments);
             return (uint)due;
         }
@@ -260,6 +262,7 @@ public sealed partial class KcpControlBlock
         {
             _output(buffer, offset);
             offset = _reserved;
+            ForgetTailData();
         }
 
         if (_reserved + space > _outputBuffer.Length - OutputSlack)

@@ -244,6 +244,7 @@ public sealed partial class KcpControlBlock
             CountRetransmissions(fast, 0, lost);
         }
 
+        _burstEnded = _sendQueue.Count == 0 && !retransmissionsWaiting;
         _paceBlocked = (blockedByBudget || retransmissionsWaiting) && _paceBudget <= 0;
         if (_paceBlocked)
         {
@@ -325,6 +326,7 @@ public sealed partial class KcpControlBlock
         segment.Timestamp = now;
         offset = MakeSpace(buffer, offset, need);
         buffer = _outputBuffer; // MakeSpace may have grown it
+        NoteDataWritten(offset);
         KcpSegmentHeader.Write(buffer.AsSpan(offset), Conversation, KcpCommand.Push, segment.Fragment, window, now, segment.SequenceNumber, una, (uint)segment.Length);
         segment.Data.AsSpan(0, segment.Length).CopyTo(buffer.AsSpan(offset + KcpSegmentHeader.Size));
         offset += need;

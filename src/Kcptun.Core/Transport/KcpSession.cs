@@ -79,6 +79,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
 
         _kcp.CongestionControl = options.CongestionControl;
         _kcp.AdaptiveReceiveWindow = options.AdaptiveReceiveWindow && options.CongestionControl == CongestionControl.Bbr;
+        _kcp.RepeatTailData = options.RepeatTailData;
 
         TransportCounters.SessionOpened(Counters, _totals, active: listener is null);
     }

@@ -140,6 +140,13 @@ public sealed record KcpSessionOptions
     /// </summary>
     public bool AdaptiveReceiveWindow { get; init; }
 
+    /// <summary>
+    /// Under <see cref="Kcp.Congestion.CongestionControl.Bbr"/>: a sparse sender's last datagram of data goes out twice
+    /// (<see cref="Kcp.KcpControlBlock.RepeatTailData"/>). False (the default here): kcp-go's one copy. The tunnel
+    /// turns it on under bbr.
+    /// </summary>
+    public bool RepeatTailData { get; init; }
+
     /// <summary>True when FEC encoding is on for these settings (docs/protocol/fec.md §5.1; Debian disables D + P &gt; 256).</summary>
     public bool FecEnabled => IsFecEnabled(DataShards, ParityShards);
 
