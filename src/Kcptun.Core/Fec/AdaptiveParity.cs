@@ -129,6 +129,15 @@ public sealed class AdaptiveParity
         long sent = segmentsSent - _sentMark;
         if (sent < WindowSegments)
         {
+            if (!Latency && _hasEstimate && LatencySensitive?.Invoke() == true)
+            {
+                // A second stream started: its frames wait behind every hole left to ARQ from now on, so the strict
+                // target applies from the next group, on the estimate so far, not a window later (up to a second
+                // of holes a round trip long at 1% loss and no parity).
+                Latency = true;
+                return Decide();
+            }
+
             return false;
         }
 

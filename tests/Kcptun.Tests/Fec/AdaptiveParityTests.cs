@@ -130,6 +130,30 @@ public class AdaptiveParityTests
         Assert.Equal(0, policy.ParityShards); // a clean path needs no parity, interleaved or not
     }
 
+    [Fact]
+    public void A_second_stream_gets_the_strict_parity_at_once_not_a_window_later()
+    {
+        // A download alone at 1% loss: no parity (the 10% target).
+        var interleaved = false;
+        var policy = new AdaptiveParity(10, 3) { LatencySensitive = () => interleaved };
+        Run(policy, 0.01, windows: 20);
+        Assert.Equal(0, policy.ParityShards);
+
+        // A request stream starts: the next flush's observation, 10 segments into a decision window, raises it.
+        long[] totals = Totals.GetValue(policy, _ => new long[3]);
+        interleaved = true;
+        Assert.True(policy.Observe(totals[0] + 10, totals[1], totals[2]));
+        Assert.True(policy.Latency);
+        Assert.Equal(3, policy.ParityShards);
+
+        // Only once: the window then decides as before (the streams stopped interleaving: back to the 10% target).
+        interleaved = false;
+        Assert.False(policy.Observe(totals[0] + 20, totals[1], totals[2]));
+        Run(policy, 0.01, windows: 20);
+        Assert.False(policy.Latency);
+        Assert.Equal(0, policy.ParityShards);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
