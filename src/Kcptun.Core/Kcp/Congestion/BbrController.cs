@@ -176,14 +176,19 @@ public sealed class BbrController
     public double LossRate { get; private set; }
 
     /// <summary>
-    /// True when even the shortest RTT of the last round trip was a quarter (at least 5 ms) above the minimum: a
+    /// True when even the shortest RTT of the last round trip was an eighth (at least 5 ms) above the minimum: a
     /// queue persists, so startup ends, and the loss compensation of <see cref="PacingRate"/> is off and learns
     /// nothing from that round (losses while a queue stands are the queue's, not the path's: counted, they raised the
     /// compensation after a startup overshoot to 7-16% at 1% random loss, and pacing that far above the link kept the
-    /// queue full for a second).
+    /// queue full for a second). A quarter until 2026-12-03: the estimate came down to the link only once a queue of
+    /// a quarter RTT stood, so about that much stood all along, and every request beside a download waited in it
+    /// (pathbench, 100 ms / 100 Mbit/s / 1%: rr p50 124-133 ms with a quarter, 123 with an eighth; docs/benchmarks/latency-under-load.md).
     /// </summary>
     private bool _queueBuilding;
     private uint _roundMinRtt = uint.MaxValue;
+
+    /// <summary>A round's shortest RTT this fraction of the minimum (1 / n) above it means a standing queue.</summary>
+    private const uint StandingQueueDivisor = 8;
 
     /// <summary>Largest loss rate <see cref="PacingRate"/> compensates for.</summary>
     public const double MaximumLossCompensation = 0.2;
@@ -443,7 +448,7 @@ public sealed class BbrController
 
         if (roundStart && !FilledPipe && _queueBuilding && _bandwidth.Value > 0)
         {
-            // Even the shortest RTT of the last round trip was a quarter above the minimum: the bottleneck queue
+            // Even the shortest RTT of the last round trip was an eighth above the minimum: the bottleneck queue
             // persisted through it, so the pipe is full. Waiting for three rounds without 25% growth meanwhile sent
             // at 2.89x into a queue that was already there, and on a 1-BDP buffer startup overflowed it once nothing
             // but the path limited the sender (1,000-2,000 drops per startup at 100 ms / 100 Mbit/s). Random loss
@@ -516,7 +521,7 @@ public sealed class BbrController
 
         if (_roundMinRtt != uint.MaxValue && _minRtt != uint.MaxValue)
         {
-            _queueBuilding = _roundMinRtt > _minRtt + Math.Max(_minRtt / 4, 5);
+            _queueBuilding = _roundMinRtt > _minRtt + Math.Max(_minRtt / StandingQueueDivisor, 5);
         }
 
         TrimToQueuedRound();
@@ -632,7 +637,7 @@ public sealed class BbrController
         else
         {
             // Drain what probing queued: one min RTT, or less once in flight is back at one BDP. While the last round
-            // trip showed a standing queue (even its shortest RTT a quarter above the minimum), on until in flight is
+            // trip showed a standing queue (even its shortest RTT an eighth above the minimum), on until in flight is
             // back at one BDP, at most DrainLimitRtts min RTTs (as BBR v2's PROBE_DOWN): the bandwidth filter keeps the
             // top of its samples' noise, a packet more or less in a sample's ACK batches (1.5-2.6% at 5 Mbit/s and
             // 50 ms), above the 1% pacing margin, so the queue a step down or a probe left grew at gain 1 and one min RTT
