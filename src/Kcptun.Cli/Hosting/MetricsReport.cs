@@ -95,6 +95,8 @@ internal static class MetricsReport
         RateFamily("kcptun_session_application_limited_flushes_total", "Paced flushes with nothing left to send while the controller and windows allowed more (bbr).", m => m.ApplicationLimitedFlushes, "counter");
         RateFamily("kcptun_session_window_limited_flushes_total", "Paced flushes in which snd_wnd or the peer's receive window held data back (bbr).", m => m.WindowLimitedFlushes, "counter");
         RateFamily("kcptun_session_retransmitted_ratio", "Retransmissions per transmission, smoothed over round trips (bbr).", m => m.LossRate);
+        RateFamily("kcptun_session_startup_exit", "What ended the bbr rate controller's last startup: 0 not yet, 1 bandwidth plateau, 2 standing queue, 3 loss burst.", m => (int)m.StartupExit);
+        RateFamily("kcptun_session_startup_restarts_total", "Times a bandwidth probe found the pipe not full and startup ran again (bbr).", m => m.StartupRestarts, "counter");
         Family("kcptun_session_sent_bytes_total", "counter", "Bytes the session sent; rate() of it is the send rate.", r => r.Sent);
         Family("kcptun_session_received_bytes_total", "counter", "Bytes the session delivered.", r => r.Received);
 

@@ -41,6 +41,8 @@ public readonly record struct SessionMetrics(
 /// <param name="LossRate">Retransmissions per transmission, smoothed over round trips.</param>
 /// <param name="ApplicationLimitedFlushes">Flushes that had nothing to send although the controller and windows allowed more.</param>
 /// <param name="WindowLimitedFlushes">Flushes in which snd_wnd or the peer's window held data back.</param>
+/// <param name="StartupExit">What ended the last startup (none while the first runs).</param>
+/// <param name="StartupRestarts">Times a probe found the pipe not full and startup ran again.</param>
 public readonly record struct RateControlMetrics(
     double BottleneckBandwidth,
     uint? MinRtt,
@@ -50,4 +52,6 @@ public readonly record struct RateControlMetrics(
     Kcptun.Kcp.Congestion.BbrPhase Phase,
     double LossRate,
     long ApplicationLimitedFlushes,
-    long WindowLimitedFlushes);
+    long WindowLimitedFlushes,
+    Kcptun.Kcp.Congestion.StartupExit StartupExit = Kcptun.Kcp.Congestion.StartupExit.None,
+    long StartupRestarts = 0);

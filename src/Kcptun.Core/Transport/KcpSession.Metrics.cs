@@ -19,7 +19,9 @@ public sealed partial class KcpSession
                 bbr.Phase,
                 bbr.LossRate,
                 _kcp.ApplicationLimitedFlushes,
-                _kcp.WindowLimitedFlushes);
+                _kcp.WindowLimitedFlushes,
+                bbr.StartupExit,
+                bbr.StartupRestarts);
             return new SessionMetrics(
                 _kcp.SmoothedRoundTripTime,
                 _kcp.RoundTripTimeVariance,

@@ -67,6 +67,8 @@ public class MetricsEndpointTests
             Assert.InRange(Single(samples, "kcptun_session_inflight_bytes").Value, 0, Single(samples, "kcptun_session_inflight_cap_bytes").Value + 65536);
             Assert.InRange(Single(samples, "kcptun_session_rate_phase").Value, 0, 3);
             Assert.InRange(Single(samples, "kcptun_session_retransmitted_ratio").Value, 0, 1);
+            Assert.InRange(Single(samples, "kcptun_session_startup_exit").Value, 0, 3);
+            Assert.True(Single(samples, "kcptun_session_startup_restarts_total").Value >= 0);
             Assert.True(Single(samples, "kcptun_session_application_limited_flushes_total").Value > 0); // an echo is app-limited
             Assert.True(Single(samples, "kcptun_session_window_limited_flushes_total").Value >= 0);
             Assert.InRange(Single(samples, "kcptun_session_queued_segments").Value, 0, Single(samples, "kcptun_session_waiting_segments").Value);

@@ -157,6 +157,19 @@ public sealed class BbrController
     /// <summary>How often a bandwidth probe found the pipe not full and sent the controller back to startup.</summary>
     public long StartupRestarts { get; private set; }
 
+    /// <summary>What ended the last startup (<see cref="StartupExit.None"/> while the first one runs).</summary>
+    public StartupExit StartupExit { get; private set; }
+
+    private void EndStartup(StartupExit reason)
+    {
+        if (!FilledPipe)
+        {
+            StartupExit = reason;
+        }
+
+        FilledPipe = true;
+    }
+
     /// <summary>True once startup found the bottleneck full.</summary>
     public bool FilledPipe { get; private set; }
 
@@ -189,6 +202,15 @@ public sealed class BbrController
 
     /// <summary>A round's shortest RTT this fraction of the minimum (1 / n) above it means a standing queue.</summary>
     private const uint StandingQueueDivisor = 8;
+
+    /// <summary>
+    /// The same for ending startup: a quarter. Early in startup a round trip holds only a few ACK batches, each up to
+    /// a flush interval late, and the eighth (25 ms at 200 ms) ended startup at 3-8 Mbit/s on a 50 Mbit/s path at 10%
+    /// loss (pathbench with /metrics read every 0.5 s: the standing-queue exit in each slow run).
+    /// </summary>
+    private const uint StartupQueueDivisor = 4;
+
+    private bool _startupQueue;         // the last round's shortest RTT was a quarter above the minimum
 
     /// <summary>Largest loss rate <see cref="PacingRate"/> compensates for.</summary>
     public const double MaximumLossCompensation = 0.2;
@@ -446,14 +468,14 @@ public sealed class BbrController
             CheckFullBandwidth();
         }
 
-        if (roundStart && !FilledPipe && _queueBuilding && _bandwidth.Value > 0)
+        if (roundStart && !FilledPipe && _startupQueue && _bandwidth.Value > 0)
         {
-            // Even the shortest RTT of the last round trip was an eighth above the minimum: the bottleneck queue
+            // Even the shortest RTT of the last round trip was a quarter above the minimum: the bottleneck queue
             // persisted through it, so the pipe is full. Waiting for three rounds without 25% growth meanwhile sent
             // at 2.89x into a queue that was already there, and on a 1-BDP buffer startup overflowed it once nothing
             // but the path limited the sender (1,000-2,000 drops per startup at 100 ms / 100 Mbit/s). Random loss
             // does not raise the RTT, so it does not end startup early. (As gQUIC's BBR2 exit on a persistent queue.)
-            FilledPipe = true;
+            EndStartup(StartupExit.Queue);
         }
 
         if (Phase == BbrPhase.Startup && FilledPipe)
@@ -500,15 +522,27 @@ public sealed class BbrController
         // of a transfer send little but the resends of its last holes, and by share of transmissions alone they read as
         // a loss burst (a 2 MiB transfer at 10% loss on 200 ms / 50 Mbit/s ended startup with inflight_hi at 0.7 x its
         // window and a 23% loss compensation, and the transfer after it climbed back by 25% probes, 1.6 s each).
+        if (_roundMinRtt != uint.MaxValue && _minRtt != uint.MaxValue)
+        {
+            _queueBuilding = _roundMinRtt > _minRtt + Math.Max(_minRtt / StandingQueueDivisor, 5);
+            _startupQueue = _roundMinRtt > _minRtt + Math.Max(_minRtt / StartupQueueDivisor, 5);
+        }
+
+        // Nor in startup while no queue stands: its first round trips send a few dozen segments, and at 10% loss each
+        // way (lost ACKs resend segments that arrived) five resends in a round of ten happen by chance. Read as a
+        // burst, they ended startup at 1-8 Mbit/s on 200 ms / 50 Mbit/s, and probing then climbed 25% per 1.6 s cycle
+        // (fake clock, a 0.5 MiB transfer then a bulk one: 3 seeds of 24 at 19-27 Mbit/s instead of 31-36). An
+        // overloaded bottleneck queues before it drops, and startup ends on that queue or on a plateau anyway.
         var flight = Math.Max(_roundTransmissions, _roundDeliveries);
         var heavy = !_probeRttInRound
+            && (FilledPipe || _queueBuilding)
             && _roundRetransmissions >= HeavyLossMinimumSegments
             && _roundRetransmissions > HeavyLossRate * flight;
         if (heavy)
         {
             var bound = (long)(Math.Min(CongestionWindow, InflightHigh) * LossBackoff);
             InflightHigh = Math.Max(bound, MinimumWindowSegments * (long)_segmentSize);
-            FilledPipe = true; // a loss burst in startup means the pipe is over-full
+            EndStartup(StartupExit.HeavyLoss); // a loss burst in startup means the pipe is over-full
         }
         else if (InflightHigh != long.MaxValue)
         {
@@ -517,11 +551,6 @@ public sealed class BbrController
             {
                 InflightHigh = long.MaxValue; // it no longer binds
             }
-        }
-
-        if (_roundMinRtt != uint.MaxValue && _minRtt != uint.MaxValue)
-        {
-            _queueBuilding = _roundMinRtt > _minRtt + Math.Max(_minRtt / StandingQueueDivisor, 5);
         }
 
         TrimToQueuedRound();
@@ -580,7 +609,7 @@ public sealed class BbrController
 
         if (++_fullBandwidthCount >= FullBandwidthRounds)
         {
-            FilledPipe = true;
+            EndStartup(StartupExit.Plateau);
         }
     }
 

@@ -15,3 +15,19 @@ public enum BbrPhase
     /// <summary>In flight cut to four segments for 200 ms and a round trip, to measure the path's minimum RTT again.</summary>
     ProbeRtt,
 }
+
+/// <summary>What ended <see cref="BbrController"/>'s last startup (diagnostics: <c>kcptun_session_startup_exit</c>).</summary>
+public enum StartupExit
+{
+    /// <summary>Startup has not ended yet.</summary>
+    None,
+
+    /// <summary>Three round trips without 25% more bandwidth (BBR's full-pipe plateau).</summary>
+    Plateau,
+
+    /// <summary>A round trip whose shortest RTT showed a standing queue.</summary>
+    Queue,
+
+    /// <summary>A round trip whose retransmissions were a loss burst (<see cref="BbrController.HeavyLossRate"/>).</summary>
+    HeavyLoss,
+}
