@@ -53,5 +53,5 @@ public readonly record struct RateControlMetrics(
     double LossRate,
     long ApplicationLimitedFlushes,
     long WindowLimitedFlushes,
-    Kcptun.Kcp.Congestion.StartupExit StartupExit = Kcptun.Kcp.Congestion.StartupExit.None,
-    long StartupRestarts = 0);
+    Kcptun.Kcp.Congestion.StartupExit StartupExit,
+    long StartupRestarts);

@@ -70,11 +70,12 @@ public sealed partial class KcpControlBlock
     {
         var start = _tailDataOffset;
         _tailDataOffset = -1;
-        tail &= (int)(_sendNext - _sendUnacknowledged) <= TailRepeatMaxInFlight;
         if (!_repeatTailData)
         {
             return 0;
         }
+
+        tail &= (int)(_sendNext - _sendUnacknowledged) <= TailRepeatMaxInFlight;
 
         var elapsed = _tailRepeatStarted ? Math.Max((int)(now - _tailRepeatStamp), 0) : 0;
         _tailRepeatStarted = true;

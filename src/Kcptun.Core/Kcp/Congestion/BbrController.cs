@@ -191,11 +191,13 @@ public sealed class BbrController
     /// <summary>
     /// True when even the shortest RTT of the last round trip was an eighth (at least 5 ms) above the minimum: a
     /// queue persists, so the estimate is trimmed to the round's median, a drain phase runs on, and the loss
-    /// compensation of <see cref="PacingRate"/> is off and learns nothing from that round (losses while a queue stands are the queue's, not the path's: counted, they raised the
-    /// compensation after a startup overshoot to 7-16% at 1% random loss, and pacing that far above the link kept the
-    /// queue full for a second). Startup ends on a quarter (<see cref="StartupQueueDivisor"/>). A quarter until 2026-12-03: the estimate came down to the link only once a queue of
-    /// a quarter RTT stood, so about that much stood all along, and every request beside a download waited in it
-    /// (pathbench, 100 ms / 100 Mbit/s / 1%: rr p50 124-133 ms with a quarter, 123 with an eighth; docs/benchmarks/latency-under-load.md).
+    /// compensation of <see cref="PacingRate"/> is off and learns nothing from that round (losses while a queue stands
+    /// are the queue's, not the path's: counted, they raised the compensation after a startup overshoot to 7-16% at 1%
+    /// random loss, and pacing that far above the link kept the queue full for a second). Startup ends on a quarter
+    /// (<see cref="StartupQueueDivisor"/>). A quarter here too until 2026-12-03: the estimate came down to the link only
+    /// once a queue of a quarter RTT stood, so about that much stood all along, and every request beside a download
+    /// waited in it (pathbench, 100 ms / 100 Mbit/s / 1%: rr p50 124-133 ms with a quarter, 123 with an eighth;
+    /// docs/benchmarks/latency-under-load.md).
     /// </summary>
     private bool _queueBuilding;
     private uint _roundMinRtt = uint.MaxValue;
