@@ -15,7 +15,7 @@ namespace Kcptun.Compression;
 /// One read and one write may run at the same time (one of each). Snappier supplies the block codec; its own framing
 /// stream is not used because it buffers writes and never emits stored chunks.
 /// </summary>
-public sealed partial class SnappyFramingStream : DuplexStream
+public sealed partial class SnappyFramingStream : DuplexStream, IWriteReadiness
 {
     /// <summary>Largest uncompressed piece per chunk.</summary>
     public const int MaxBlockSize = 65536;
@@ -48,6 +48,13 @@ public sealed partial class SnappyFramingStream : DuplexStream
 
     /// <inheritdoc/>
     public override bool CanWrite => _disposed == 0 && _inner.CanWrite;
+
+    /// <summary>The inner stream's readiness when it has one (a KCP session), else at once: a chunk is one inner write.</summary>
+    public ValueTask WaitWritableAsync(CancellationToken cancellationToken) =>
+        _inner is IWriteReadiness inner ? inner.WaitWritableAsync(cancellationToken) : ValueTask.CompletedTask;
+
+    /// <summary>The inner stream's room (compressed chunks are no larger than what they carry, stored ones 8 bytes more), else unbounded.</summary>
+    public int WritableBytes => _inner is IWriteReadiness inner ? inner.WritableBytes : int.MaxValue;
 
     /// <inheritdoc/>
     public override void Flush()

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Kcptun.IO;
 using Kcptun.Threading;
 
 namespace Kcptun.Smux;
@@ -7,6 +8,13 @@ public sealed partial class SmuxSession
 {
     // One write to the connection carries up to this many bytes of frames (a frame is never split across writes).
     private const int SendBatchSize = 65536;
+
+    // Smallest piece a frame is cut to when it does not fit the rest of a batch whole.
+    private const int MinimumFrameCut = 1024;
+
+    // Fewest bytes a batch may carry when the connection reports less room (IWriteReadiness): writes of a segment or
+    // two would cost a batch, a lock and a KCP call each; this bounds how far a write overshoots the room instead.
+    private const int MinimumSendBatch = 16384;
 
     // Guards the queues below, every SmuxWriteOperation and the closed flag (so nothing is queued after close).
     private readonly Lock _sendLock = new();
@@ -157,11 +165,21 @@ public sealed partial class SmuxSession
     private async Task SendLoopAsync()
     {
         var token = _shutdown.Token;
+        var readiness = _connection as IWriteReadiness;
         Exception? failure = null;
         try
         {
             while (true)
             {
+                // Room first, frames second: a batch built before the connection had room waited with its frames
+                // chosen, so a reply queued meanwhile went behind it as well as behind what KCP already held.
+                var limit = SendBatchSize;
+                if (readiness is not null)
+                {
+                    await readiness.WaitWritableAsync(token).ConfigureAwait(false);
+                    limit = Math.Clamp(readiness.WritableBytes, MinimumSendBatch, SendBatchSize);
+                }
+
                 int length;
                 lock (_sendLock)
                 {
@@ -170,7 +188,7 @@ public sealed partial class SmuxSession
                         break;
                     }
 
-                    length = FillBatch();
+                    length = FillBatch(limit);
                 }
 
                 if (length == 0)
@@ -226,9 +244,9 @@ public sealed partial class SmuxSession
     }
 
     /// <summary>Copies queued frames into the send buffer: control first, then data round-robin between streams.</summary>
-    private int FillBatch()
+    private int FillBatch(int limit)
     {
-        var buffer = _sendBuffer.AsSpan();
+        var buffer = _sendBuffer.AsSpan(0, limit);
         var position = 0;
         while (_control.TryPeek(out var control))
         {
@@ -285,8 +303,10 @@ public sealed partial class SmuxSession
                 continue;
             }
 
-            var chunk = Math.Min(operation.Remaining, _config.MaxFrameSize);
-            if (position + SmuxFrameHeader.Size + chunk > buffer.Length)
+            // A frame is cut to the batch's room rather than left for the next batch, unless only a sliver is left.
+            var room = buffer.Length - position - SmuxFrameHeader.Size;
+            var chunk = Math.Min(Math.Min(operation.Remaining, _config.MaxFrameSize), room);
+            if (chunk < Math.Min(operation.Remaining, MinimumFrameCut))
             {
                 break;
             }
