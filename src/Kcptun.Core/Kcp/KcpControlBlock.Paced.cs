@@ -73,6 +73,34 @@ public sealed partial class KcpControlBlock
     /// </summary>
     public const int SendQueueMilliseconds = 10;
 
+    /// <summary>
+    /// The send queue's bound while <see cref="LatencySensitive"/> is set, in ms of the pacing rate: enough for the
+    /// writer's wake-up on a quiet machine, so a reply written beside a bulk stream waits a few ms here, not ten.
+    /// </summary>
+    public const int ShortSendQueueMilliseconds = 3;
+
+    /// <summary>
+    /// Whether someone waits behind the flow (bbr only; the session sets it while more than one smux stream's data
+    /// goes out in turn). Then the send queue is bounded by <see cref="ShortSendQueueMilliseconds"/> instead of
+    /// <see cref="SendQueueMilliseconds"/> (the bulk risks a pacer that runs dry when its writer wakes late, a little
+    /// goodput, for replies that wait less), and the rate controller keeps less queue at the bottleneck
+    /// (<see cref="BbrController.LatencySensitive"/>).
+    /// </summary>
+    public bool LatencySensitive
+    {
+        get => _latencySensitive;
+        set
+        {
+            _latencySensitive = value;
+            if (_bbr is not null)
+            {
+                _bbr.LatencySensitive = value;
+            }
+        }
+    }
+
+    private bool _latencySensitive;
+
     /// <summary>Fewest segments the send queue may hold under bbr whatever the rate (low rates, startup).</summary>
     public const int MinimumQueuedSegments = 16;
 
@@ -95,7 +123,7 @@ public sealed partial class KcpControlBlock
             }
 
             var segment = _mss + KcpSegmentHeader.Size;
-            var bytes = _bbr.PacingRate * SendQueueMilliseconds;
+            var bytes = _bbr.PacingRate * (_latencySensitive ? ShortSendQueueMilliseconds : SendQueueMilliseconds);
             return (int)Math.Clamp(Math.Ceiling(bytes / segment), MinimumQueuedSegments, int.MaxValue);
         }
     }

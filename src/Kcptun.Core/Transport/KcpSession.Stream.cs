@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Kcptun.Diagnostics;
+using Kcptun.Kcp.Congestion;
 
 namespace Kcptun.Transport;
 
@@ -92,6 +93,63 @@ public sealed partial class KcpSession
         finally
         {
             _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WaitWritableAsync(CancellationToken cancellationToken)
+    {
+        if (WritableOrDone())
+        {
+            return;
+        }
+
+        // The writable signal has one waiter at a time: a concurrent WriteAsync is the other user.
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (!WritableOrDone())
+            {
+                await _writable.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private bool WritableOrDone()
+    {
+        lock (_gate)
+        {
+            return IsClosed || Volatile.Read(ref _transportError) is not null || CanQueueLocked();
+        }
+    }
+
+    /// <inheritdoc/>
+    public int WritableBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (IsClosed || !CanQueueLocked())
+                {
+                    return 0;
+                }
+
+                // Segments until the first of the bounds CanQueueLocked checks; a segment carries up to mss bytes.
+                int waiting = _kcp.WaitingToSend;
+                int segments = Math.Min(_kcp.SendWindow, _kcp.RemoteWindow) - waiting;
+                if (_kcp.CongestionControl == CongestionControl.Bbr)
+                {
+                    segments = Math.Min(segments, _kcp.SendQueueLimitSegments - _kcp.QueuedSegments);
+                }
+
+                return (int)Math.Min(int.MaxValue, (long)Math.Max(1, segments) * _kcp.Mss);
+            }
         }
     }
 

@@ -21,7 +21,7 @@ namespace Kcptun.Transport;
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710:Identifiers should have correct suffix",
     Justification = "The name is pinned by ARCHITECTURE.md (kcp-go's UDPSession); the type is a session first.")]
-public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagramSink
+public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagramSink, IWriteReadiness
 {
     private readonly Lock _gate = new();
     private readonly KcpControlBlock _kcp;
@@ -44,6 +44,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private int _sendErrorLogged;
     private Exception? _transportError;
     private readonly SnmpTotals _totals;
+    private Func<bool>? _latencySensitive; // under _gate
 
     internal KcpSession(uint conversation, IDatagramTransport transport, SocketAddress remoteAddress, EndPoint remoteEndPoint,
         KcpSessionOptions options, KcpListener? listener)
@@ -166,9 +167,12 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     }
 
     /// <summary>
-    /// Under adaptive FEC, asked at each parity decision whether a loss left to ARQ would delay someone waiting (the
-    /// tunnel passes <see cref="Kcptun.Smux.SmuxSession.StreamsInterleaved"/>); then the sender repairs by parity what it
-    /// would otherwise leave to retransmission (docs/fec-adaptive.md). Ignored without adaptive FEC.
+    /// Whether someone waits behind the session's one byte stream (the tunnel passes
+    /// <see cref="Kcptun.Smux.SmuxSession.StreamsInterleaved"/>). Under adaptive FEC, asked at each parity decision:
+    /// then the sender repairs by parity what it would otherwise leave to retransmission (docs/fec-adaptive.md). Under
+    /// bbr, asked at each write check: then KCP's send queue holds
+    /// <see cref="KcpControlBlock.ShortSendQueueMilliseconds"/> of the pacing rate instead of
+    /// <see cref="KcpControlBlock.SendQueueMilliseconds"/>.
     /// </summary>
     public Func<bool>? LatencySensitive
     {
@@ -176,6 +180,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         {
             lock (_gate)
             {
+                _latencySensitive = value;
                 if (_pipeline.AdaptiveParity is { } adaptive)
                 {
                     adaptive.LatencySensitive = value;
@@ -370,9 +375,13 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
         }
     }
 
-    /// <summary>kcp-go's write condition: waiting segments below both the send and the remote window.</summary>
+    /// <summary>
+    /// kcp-go's write condition: waiting segments below both the send and the remote window; under bbr also the send
+    /// queue's own bound, short while <see cref="LatencySensitive"/> says someone waits behind it.
+    /// </summary>
     private bool CanQueueLocked()
     {
+        _kcp.LatencySensitive = _latencySensitive?.Invoke() == true;
         int waiting = _kcp.WaitingToSend;
         return waiting < _kcp.SendWindow && waiting < _kcp.RemoteWindow && _kcp.CanQueueMore;
     }

@@ -176,4 +176,59 @@ public class BbrControllerTests(ITestOutputHelper output)
         Assert.True(rates[0] + rates[1] > 0.9 * Link, $"together {rates[0] + rates[1]:F0}");
         Assert.True(rates[0] > 0.3 * Link && rates[1] > 0.3 * Link, $"shares {rates[0]:F0} / {rates[1]:F0}");
     }
+    [Theory]
+    [InlineData(0.0, 1)]
+    [InlineData(0.01, 2)]
+    [InlineData(0.01, 7)]
+    public void A_latency_sensitive_flow_queues_less_probes_gently_and_skips_probe_rtt(double loss, int seed)
+    {
+        // As the session under a reply beside a download: the same path and seed, with and without the flag.
+        (double Goodput, double Queue, double MaxQueue, int ProbeRtts, double MaxGain) Run(bool sensitive)
+        {
+            var link = new BottleneckLink(1, seed, CongestionControl.Bbr) { Loss = loss, ReverseLoss = loss };
+            link.RunFor(5000);
+            link.Sender(0).LatencySensitive = sensitive;
+            link.ResetQueueStatistics();
+            var controller = link.Controller(0);
+            var delivered = link.Delivered[0];
+            var start = link.Now;
+            int probeRtts = 0;
+            double maxGain = 0;
+            var phase = controller.Phase;
+            for (var i = 0; i < 3000; i++)
+            {
+                link.RunFor(10);
+                if (controller.Phase == BbrPhase.ProbeRtt && phase != BbrPhase.ProbeRtt)
+                {
+                    probeRtts++;
+                }
+
+                phase = controller.Phase;
+                if (phase == BbrPhase.ProbeBandwidth)
+                {
+                    maxGain = Math.Max(maxGain, controller.PacingGain);
+                }
+            }
+
+            var goodput = (link.Delivered[0] - delivered) / (double)(link.Now - start);
+            Report(sensitive ? "latency-sensitive" : "plain", link, goodput);
+            output.WriteLine($"ProbeRtt entered {probeRtts} times, highest ProbeBandwidth gain {maxGain}");
+            return (goodput, link.AverageQueueDelay, link.MaxQueueDelay, probeRtts, maxGain);
+        }
+
+        var plain = Run(false);
+        var sensitive = Run(true);
+
+        // Plain BBR probes at 1.25 and drains for ProbeRtt every 10 s of a minimum it cannot undercut.
+        Assert.Equal(1.25, plain.MaxGain);
+        Assert.True(plain.ProbeRtts >= 2, $"{plain.ProbeRtts} ProbeRtt phases in 30 s");
+
+        // Latency-sensitive: probes at 1.1 and keeps the minimum fresh from RTTs within a sixteenth of it, so the
+        // half-RTT pause of ProbeRtt never holds a reply; a sixteenth of standing queue instead of an eighth.
+        Assert.Equal(BbrController.LatencyProbeGain, sensitive.MaxGain);
+        Assert.Equal(0, sensitive.ProbeRtts);
+        Assert.True(sensitive.Queue < plain.Queue, $"average queue {sensitive.Queue:F1} ms vs {plain.Queue:F1}");
+        Assert.True(sensitive.MaxQueue < plain.MaxQueue, $"largest queue {sensitive.MaxQueue:F1} ms vs {plain.MaxQueue:F1}");
+        Assert.True(sensitive.Goodput > 0.9 * (1 - loss) * Link, $"goodput {sensitive.Goodput:F0}");
+    }
 }

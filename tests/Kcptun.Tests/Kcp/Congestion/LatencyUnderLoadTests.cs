@@ -13,9 +13,11 @@ namespace Kcptun.Tests.Kcp.Congestion;
 /// </summary>
 public class LatencyUnderLoadTests(ITestOutputHelper output)
 {
-    private static QueuedWriterLink Loaded(CongestionControl control, double rate = 12_500, uint delay = 50, int window = 32768)
+    private static QueuedWriterLink Loaded(CongestionControl control, double rate = 12_500, uint delay = 50, int window = 32768,
+        bool latencySensitive = false)
     {
         var link = new QueuedWriterLink(control, window, rate, delay, (int)(rate * 2 * delay));
+        link.Sender.LatencySensitive = latencySensitive;
         link.RunFor(6000); // startup is over, the bulk has filled the path; ProbeRtt falls in the 7 s that follow
         link.MaxQueuedSegments = 0;
         for (var i = 0; i < 40; i++)
@@ -77,6 +79,29 @@ public class LatencyUnderLoadTests(ITestOutputHelper output)
 
         // One write of 64 KiB (49 segments) may land on top of the limit, which the 1.25 probe raises by a quarter.
         Assert.True(link.MaxQueuedSegments <= (1.3 * limit) + 50, $"queue {link.MaxQueuedSegments} segments, limit {limit}");
+    }
+
+    [Theory]
+    [InlineData(12_500, 50u)]   // 100 Mbit/s, 100 ms
+    [InlineData(62_500, 10u)]   // 500 Mbit/s, 20 ms
+    public void Latency_sensitive_the_send_queue_is_shorter_and_a_message_waits_less(double rate, uint delay)
+    {
+        var plain = Loaded(CongestionControl.Bbr, rate, delay);
+        var sensitive = Loaded(CongestionControl.Bbr, rate, delay, latencySensitive: true);
+        Report("plain", plain, plain.Now);
+        Report("latency-sensitive", sensitive, sensitive.Now);
+
+        var limit = sensitive.Sender.SendQueueLimitSegments;
+        var expected = sensitive.Sender.RateController!.PacingRate * Kcptun.Kcp.KcpControlBlock.ShortSendQueueMilliseconds / 1350;
+        Assert.InRange(limit, Math.Max(Kcptun.Kcp.KcpControlBlock.MinimumQueuedSegments, expected - 1), Math.Max(16, expected + 2));
+
+        // The 7 ms less of send queue and the sixteenth of bottleneck queue show in the median; the bulk still fills
+        // the link.
+        var plainMedian = plain.MessageLatencies.Order().ElementAt(20);
+        var sensitiveMedian = sensitive.MessageLatencies.Order().ElementAt(20);
+        Assert.True(sensitiveMedian + 5 <= plainMedian, $"median {sensitiveMedian} ms vs {plainMedian} ms");
+        var goodput = sensitive.Delivered / (double)sensitive.Now;
+        Assert.True(goodput > 0.85 * rate * 1326 / 1350, $"goodput {goodput:F0} of {rate} B/ms");
     }
 
     [Fact]
