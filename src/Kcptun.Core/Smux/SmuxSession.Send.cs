@@ -12,6 +12,9 @@ public sealed partial class SmuxSession
     // Smallest piece a frame is cut to when it does not fit the rest of a batch whole.
     private const int MinimumFrameCut = 1024;
 
+    // Writes of at most this many bytes go ahead of larger ones in the next batch (SmallWritesFirst).
+    private const int SmallWrite = 4096;
+
     // Fewest bytes a batch may carry when the connection reports less room (IWriteReadiness): writes of a segment or
     // two would cost a batch, a lock and a KCP call each; this bounds how far a write overshoots the room instead.
     private const int MinimumSendBatch = 16384;
@@ -28,6 +31,7 @@ public sealed partial class SmuxSession
     // and a context switch, which on a busy machine is where the p99 went (issue 6). A busy loop just sees the flag.
     private readonly AsyncSignal _sendSignal = new();
     private readonly List<SmuxStream> _batchFins = [];
+    private readonly List<DataEntry> _reorder = [];
     private readonly byte[] _sendBuffer;
     private bool _nopQueued;
     private uint _lastDataStream;       // the stream of the last PSH frame put in a batch (written under the send lock)
@@ -279,6 +283,7 @@ public sealed partial class SmuxSession
             position += size;
         }
 
+        SmallWritesFirst();
         long? now = null; // taken at the batch's first data frame
         while (_data.TryPeek(out var entry))
         {
@@ -305,8 +310,9 @@ public sealed partial class SmuxSession
 
             // A frame is cut to the batch's room rather than left for the next batch, unless only a sliver is left.
             var room = buffer.Length - position - SmuxFrameHeader.Size;
-            var chunk = Math.Min(Math.Min(operation.Remaining, _config.MaxFrameSize), room);
-            if (chunk < Math.Min(operation.Remaining, MinimumFrameCut))
+            var whole = Math.Min(operation.Remaining, _config.MaxFrameSize);
+            var chunk = Math.Min(whole, room);
+            if (chunk < Math.Min(whole, MinimumFrameCut))
             {
                 break;
             }
@@ -345,6 +351,71 @@ public sealed partial class SmuxSession
         }
 
         return position;
+    }
+
+    /// <summary>
+    /// Moves the queued writes of at most <see cref="SmallWrite"/> bytes ahead of the larger ones (their order among
+    /// themselves kept): a reply of a few hundred bytes goes out in the next batch's first frame instead of behind a
+    /// bulk stream's frame of up to the whole batch. Each stream's own frames keep their order: a stream has one
+    /// write queued at a time, and its FIN, never moved, is queued only once that write is done or failed.
+    /// </summary>
+    private void SmallWritesFirst()
+    {
+        if (_data.Count < 2)
+        {
+            return;
+        }
+
+        var seenLarge = false;
+        var needed = false;
+        foreach (var entry in _data)
+        {
+            if (IsSmallWrite(entry))
+            {
+                needed |= seenLarge;
+            }
+            else
+            {
+                seenLarge = true;
+            }
+        }
+
+        if (!needed)
+        {
+            return; // none, or all already ahead
+        }
+
+        _reorder.Clear();
+        foreach (var entry in _data)
+        {
+            if (IsSmallWrite(entry))
+            {
+                _reorder.Add(entry);
+            }
+        }
+
+        foreach (var entry in _data)
+        {
+            if (!IsSmallWrite(entry))
+            {
+                _reorder.Add(entry);
+            }
+        }
+
+        _data.Clear();
+        foreach (var entry in _reorder)
+        {
+            _data.Enqueue(entry);
+        }
+
+        _reorder.Clear();
+    }
+
+    private static bool IsSmallWrite(DataEntry entry)
+    {
+        var operation = entry.Stream.WriteOperation;
+        return !entry.Fin && operation.Version == entry.Version && operation.State == SmuxWriteState.Queued
+            && operation.Remaining <= SmallWrite;
     }
 
     private void CompleteBatch()

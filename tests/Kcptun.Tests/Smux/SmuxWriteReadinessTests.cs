@@ -13,8 +13,11 @@ public class SmuxWriteReadinessTests
 {
     private static readonly TimeSpan Hard = TimeSpan.FromSeconds(10);
 
-    [Fact]
-    public async Task A_frame_queued_while_the_connection_had_no_room_waits_behind_one_batch_sized_to_the_room()
+    [Theory]
+    [InlineData(64, 0, 0)]              // a small write goes ahead of the bulk
+    [InlineData(30_000, 1, 20_000)]     // a larger one takes its turn: behind one batch, sized to the room
+    public async Task A_write_queued_while_the_connection_had_no_room_waits_behind_at_most_one_batch_sized_to_the_room(
+        int size, int leastAhead, int mostAhead)
     {
         var (a, b) = DuplexPipeStream.CreatePair(record: true, pauseThreshold: 64 << 20);
         var gated = new GatedConnection(a);
@@ -26,9 +29,11 @@ public class SmuxWriteReadinessTests
         await Poll.UntilAsync(() => SmuxFrames.Parse(a.Written).Count(f => f.Header.Command == SmuxCommand.Syn) == 2, "both SYNs");
 
         gated.Shut();
-        var bulkWrite = bulk.WriteAsync(new byte[300_000]).AsTask();
+        var bulkData = Enumerable.Range(0, 300_000).Select(i => (byte)(i % 251)).ToArray();
+        var replyData = Enumerable.Range(0, size).Select(i => (byte)(i % 13)).ToArray();
+        var bulkWrite = bulk.WriteAsync(bulkData).AsTask();
         await Poll.UntilAsync(() => gated.Waiting, "the send loop waiting for room");
-        var reply = interactive.WriteAsync(new byte[64]).AsTask();
+        var reply = interactive.WriteAsync(replyData).AsTask();
         const int Room = 20_000;
         var writesBefore = gated.Writes.Count;
         gated.Open(Room);
@@ -40,10 +45,20 @@ public class SmuxWriteReadinessTests
         Assert.True(replyFrame >= 0);
         var bulkAhead = frames.Take(replyFrame).Where(f => f.Header.Command == SmuxCommand.Push).Sum(f => f.Header.Length);
         // Chosen before the room came, the first batch held 32 KiB of the bulk and the second another 32 KiB ahead of
-        // the reply (64 KiB ahead); chosen after, one batch of at most the room.
-        Assert.InRange(bulkAhead, 1, Room);
+        // the reply (64 KiB ahead); chosen after, at most one batch of at most the room, and none for a small write.
+        Assert.InRange(bulkAhead, leastAhead, mostAhead);
         Assert.All(gated.Writes.Skip(writesBefore), length => Assert.InRange(length, 1, Room));
-        Assert.Equal(300_064, frames.Where(f => f.Header.Command == SmuxCommand.Push).Sum(f => f.Header.Length));
+        Assert.Equal(300_000 + size, frames.Where(f => f.Header.Command == SmuxCommand.Push).Sum(f => f.Header.Length));
+
+        // Each stream's bytes arrive whole and in order.
+        var bulkRead = new byte[300_000];
+        var replyRead = new byte[size];
+        var servedBulk = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
+        var servedReply = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
+        await servedBulk!.ReadExactlyAsync(bulkRead).AsTask().WaitAsync(Hard);
+        await servedReply!.ReadExactlyAsync(replyRead).AsTask().WaitAsync(Hard);
+        Assert.Equal(bulkData, bulkRead);
+        Assert.Equal(replyData, replyRead);
     }
 
     [Fact]

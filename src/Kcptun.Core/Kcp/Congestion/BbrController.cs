@@ -60,6 +60,8 @@ public sealed class BbrController
 
     private static ReadOnlySpan<double> CycleGains => [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 
+    private const int DrainCycleIndex = 1; // the 0.75 phase of CycleGains
+
     private readonly int _segmentSize;
     private readonly uint _cycleSeed;
 
@@ -221,25 +223,29 @@ public sealed class BbrController
     /// <summary>
     /// Whether someone waits behind the flow (the session sets it while more than one smux stream's data goes out in
     /// turn, <see cref="Kcptun.Smux.SmuxSession.StreamsInterleaved"/>): then a standing queue is a sixteenth of the
-    /// minimum RTT instead of an eighth (once startup is over), probing uses <see cref="LatencyProbeGain"/> (a probe
-    /// under way when it turns on is cut down to it), and an RTT within a sixteenth of the minimum keeps the minimum
-    /// current, so ProbeRtt's pause comes only when a queue the flow did not make stands.
+    /// minimum RTT instead of an eighth (once startup is over), probing uses <see cref="LatencyProbeGain"/>, and an
+    /// RTT within a sixteenth of the minimum keeps the minimum current, so ProbeRtt's pause comes only when a queue
+    /// the flow did not make stands. Turning it on in ProbeBandwidth starts the 0.75 phase at the next ACK, which
+    /// drains the queue kept until then (a probe under way ends there).
     /// </summary>
     public bool LatencySensitive
     {
         get => _latencySensitive;
         set
         {
-            _latencySensitive = value;
-            if (value && Phase == BbrPhase.ProbeBandwidth && PacingGain > LatencyProbeGain)
+            if (value && !_latencySensitive && Phase == BbrPhase.ProbeBandwidth)
             {
-                PacingGain = LatencyProbeGain;
-                _probeBase = 0;
+                // Whatever queue the flow kept until now (an eighth, a probe's quarter) is what the first replies
+                // wait in: drain it as after a probe, from the next ACK on.
+                _drainOnSensitive = true;
             }
+
+            _latencySensitive = value;
         }
     }
 
     private bool _latencySensitive;
+    private bool _drainOnSensitive;
 
     /// <summary>
     /// The same for ending startup: a quarter. Early in startup a round trip holds only a few ACK batches, each up to
@@ -684,6 +690,17 @@ public sealed class BbrController
     {
         if (Phase != BbrPhase.ProbeBandwidth)
         {
+            _drainOnSensitive = false; // startup, drain or ProbeRtt leave no kept queue to drain
+            return;
+        }
+
+        if (_drainOnSensitive)
+        {
+            _drainOnSensitive = false;
+            _cycleIndex = DrainCycleIndex;
+            _cycleStamp = now;
+            PacingGain = CycleGains[_cycleIndex];
+            _probeBase = 0;
             return;
         }
 

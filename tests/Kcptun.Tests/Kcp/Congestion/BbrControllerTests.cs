@@ -183,7 +183,7 @@ public class BbrControllerTests(ITestOutputHelper output)
     public void A_latency_sensitive_flow_queues_less_probes_gently_and_skips_probe_rtt(double loss, int seed)
     {
         // As the session under a reply beside a download: the same path and seed, with and without the flag.
-        (double Goodput, double Queue, double MaxQueue, int ProbeRtts, double MaxGain) Run(bool sensitive)
+        (double Goodput, double Queue, double MaxQueue, int ProbeRtts, double MaxGain, double FirstGain) Run(bool sensitive)
         {
             var link = new BottleneckLink(1, seed, CongestionControl.Bbr) { Loss = loss, ReverseLoss = loss };
             link.RunFor(5000);
@@ -195,9 +195,11 @@ public class BbrControllerTests(ITestOutputHelper output)
             int probeRtts = 0;
             double maxGain = 0;
             var phase = controller.Phase;
+            double firstGain = 0;
             for (var i = 0; i < 3000; i++)
             {
                 link.RunFor(10);
+                firstGain = i == 0 ? controller.PacingGain : firstGain;
                 if (controller.Phase == BbrPhase.ProbeRtt && phase != BbrPhase.ProbeRtt)
                 {
                     probeRtts++;
@@ -213,7 +215,7 @@ public class BbrControllerTests(ITestOutputHelper output)
             var goodput = (link.Delivered[0] - delivered) / (double)(link.Now - start);
             Report(sensitive ? "latency-sensitive" : "plain", link, goodput);
             output.WriteLine($"ProbeRtt entered {probeRtts} times, highest ProbeBandwidth gain {maxGain}");
-            return (goodput, link.AverageQueueDelay, link.MaxQueueDelay, probeRtts, maxGain);
+            return (goodput, link.AverageQueueDelay, link.MaxQueueDelay, probeRtts, maxGain, firstGain);
         }
 
         var plain = Run(false);
@@ -226,6 +228,7 @@ public class BbrControllerTests(ITestOutputHelper output)
         // Latency-sensitive: probes at 1.1 and keeps the minimum fresh from RTTs within a sixteenth of it, so the
         // half-RTT pause of ProbeRtt never holds a reply; a sixteenth of standing queue instead of an eighth.
         Assert.Equal(BbrController.LatencyProbeGain, sensitive.MaxGain);
+        Assert.Equal(0.75, sensitive.FirstGain); // the queue kept until the switch drains first
         Assert.Equal(0, sensitive.ProbeRtts);
         Assert.True(sensitive.Queue < plain.Queue, $"average queue {sensitive.Queue:F1} ms vs {plain.Queue:F1}");
         Assert.True(sensitive.MaxQueue < plain.MaxQueue, $"largest queue {sensitive.MaxQueue:F1} ms vs {plain.MaxQueue:F1}");
