@@ -110,7 +110,10 @@ public sealed partial class KcpControlBlock
     /// <see cref="MinimumQueuedSegments"/> segments), so data waits above KCP, where the streams are still apart,
     /// rather than in one FIFO below the multiplexer.
     /// </summary>
-    public bool CanQueueMore => _bbr is null || _sendQueue.Count < SendQueueLimitSegments;
+    public bool CanQueueMore => SendQueueRoomSegments > 0;
+
+    /// <summary>Segments the send queue may still take before <see cref="CanQueueMore"/> turns false (unbounded under kcp).</summary>
+    public int SendQueueRoomSegments => _bbr is null ? int.MaxValue : SendQueueLimitSegments - _sendQueue.Count;
 
     /// <summary>Segments the send queue may hold before <see cref="CanQueueMore"/> turns false (bbr only; 0 under kcp).</summary>
     public int SendQueueLimitSegments

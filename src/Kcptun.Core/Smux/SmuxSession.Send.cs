@@ -361,48 +361,26 @@ public sealed partial class SmuxSession
     /// </summary>
     private void SmallWritesFirst()
     {
-        if (_data.Count < 2)
+        var count = _data.Count;
+        if (count < 2)
         {
             return;
         }
 
-        var seenLarge = false;
-        var needed = false;
-        foreach (var entry in _data)
+        // One turn of the queue: small writes go straight back in, the rest wait aside and follow them.
+        for (var i = 0; i < count; i++)
         {
+            var entry = _data.Dequeue();
             if (IsSmallWrite(entry))
             {
-                needed |= seenLarge;
+                _data.Enqueue(entry);
             }
             else
             {
-                seenLarge = true;
-            }
-        }
-
-        if (!needed)
-        {
-            return; // none, or all already ahead
-        }
-
-        _reorder.Clear();
-        foreach (var entry in _data)
-        {
-            if (IsSmallWrite(entry))
-            {
                 _reorder.Add(entry);
             }
         }
 
-        foreach (var entry in _data)
-        {
-            if (!IsSmallWrite(entry))
-            {
-                _reorder.Add(entry);
-            }
-        }
-
-        _data.Clear();
         foreach (var entry in _reorder)
         {
             _data.Enqueue(entry);

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Kcptun.Diagnostics;
-using Kcptun.Kcp.Congestion;
 
 namespace Kcptun.Transport;
 
@@ -135,20 +134,8 @@ public sealed partial class KcpSession
         {
             lock (_gate)
             {
-                if (IsClosed || !CanQueueLocked())
-                {
-                    return 0;
-                }
-
-                // Segments until the first of the bounds CanQueueLocked checks; a segment carries up to mss bytes.
-                int waiting = _kcp.WaitingToSend;
-                int segments = Math.Min(_kcp.SendWindow, _kcp.RemoteWindow) - waiting;
-                if (_kcp.CongestionControl == CongestionControl.Bbr)
-                {
-                    segments = Math.Min(segments, _kcp.SendQueueLimitSegments - _kcp.QueuedSegments);
-                }
-
-                return (int)Math.Min(int.MaxValue, (long)Math.Max(1, segments) * _kcp.Mss);
+                int segments = IsClosed ? 0 : QueueRoomLocked();
+                return segments <= 0 ? 0 : (int)Math.Min(int.MaxValue, (long)segments * _kcp.Mss); // a segment carries up to mss bytes
             }
         }
     }

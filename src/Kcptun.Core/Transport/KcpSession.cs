@@ -379,11 +379,14 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     /// kcp-go's write condition: waiting segments below both the send and the remote window; under bbr also the send
     /// queue's own bound, short while <see cref="LatencySensitive"/> says someone waits behind it.
     /// </summary>
-    private bool CanQueueLocked()
+    private bool CanQueueLocked() => QueueRoomLocked() > 0;
+
+    /// <summary>Segments a write may add before the first bound <see cref="CanQueueLocked"/> checks (0 or less: none).</summary>
+    private int QueueRoomLocked()
     {
         _kcp.LatencySensitive = _latencySensitive?.Invoke() == true;
-        int waiting = _kcp.WaitingToSend;
-        return waiting < _kcp.SendWindow && waiting < _kcp.RemoteWindow && _kcp.CanQueueMore;
+        int window = Math.Min(_kcp.SendWindow, _kcp.RemoteWindow) - _kcp.WaitingToSend;
+        return Math.Min(window, _kcp.SendQueueRoomSegments);
     }
 
     /// <summary>Marks the socket broken (fatal receive error): reads and writes fail from now on.</summary>

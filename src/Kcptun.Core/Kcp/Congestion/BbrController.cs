@@ -681,9 +681,24 @@ public sealed class BbrController
     {
         Phase = BbrPhase.ProbeBandwidth;
         // Any phase but the draining one first (as Linux), chosen by the seed.
-        _cycleIndex = (int)(2 + (_cycleSeed % 6));
+        EnterCyclePhase((int)(2 + (_cycleSeed % 6)), now);
+    }
+
+    /// <summary>Starts phase <paramref name="index"/> of the gain cycle; a probe remembers the estimate it began with, or probes at <see cref="LatencyProbeGain"/> while latency-sensitive.</summary>
+    private void EnterCyclePhase(int index, uint now)
+    {
+        _cycleIndex = index;
         _cycleStamp = now;
-        PacingGain = CycleGains[_cycleIndex];
+        PacingGain = CycleGains[index];
+        if (PacingGain > 1 && _latencySensitive)
+        {
+            PacingGain = LatencyProbeGain;
+            _probeBase = 0;
+        }
+        else if (PacingGain > 1)
+        {
+            _probeBase = _bandwidth.Value;
+        }
     }
 
     private void UpdateCycle(uint now, long inflight)
@@ -697,9 +712,7 @@ public sealed class BbrController
         if (_drainOnSensitive)
         {
             _drainOnSensitive = false;
-            _cycleIndex = DrainCycleIndex;
-            _cycleStamp = now;
-            PacingGain = CycleGains[_cycleIndex];
+            EnterCyclePhase(DrainCycleIndex, now);
             _probeBase = 0;
             return;
         }
@@ -733,18 +746,7 @@ public sealed class BbrController
 
         if (next)
         {
-            _cycleIndex = (_cycleIndex + 1) % CycleGains.Length;
-            _cycleStamp = now;
-            PacingGain = CycleGains[_cycleIndex];
-            if (PacingGain > 1 && _latencySensitive)
-            {
-                PacingGain = LatencyProbeGain;
-                _probeBase = 0;
-            }
-            else if (PacingGain > 1)
-            {
-                _probeBase = _bandwidth.Value;
-            }
+            EnterCyclePhase((_cycleIndex + 1) % CycleGains.Length, now);
         }
     }
 
