@@ -34,7 +34,7 @@ public sealed partial class SmuxSession
     private readonly List<DataEntry> _reorder = [];
     private readonly byte[] _sendBuffer;
     private bool _nopQueued;
-    private uint _lastDataStream;       // the stream of the last PSH frame put in a batch (written under the send lock)
+    private SmuxStream? _lastDataStream; // the stream of the last PSH frame put in a batch (written under the send lock)
     private long _lastDataSentAt = long.MinValue; // TimeProvider timestamp of that frame
     private long _interleavedAt = long.MinValue; // TimeProvider timestamp of the last sign of two streams' data in turn
 
@@ -42,14 +42,16 @@ public sealed partial class SmuxSession
     public static readonly TimeSpan InterleavingMemory = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// True while data of more than one stream went out within <see cref="InterleavingMemory"/>, or data of one
-    /// stream came in within that time of data going out on another: then a frame of one stream may queue, and below
+    /// True while data of more than one open stream went out within <see cref="InterleavingMemory"/>, or data of one
+    /// stream came in within that time of data going out on another that is still open: then a frame of one stream may queue, and below
     /// smux wait in order, behind another's (KCP delivers one byte stream), so a loss that ARQ repairs delays every
     /// stream for a round trip. The adaptive FEC reads it (<see cref="Kcptun.Fec.AdaptiveParity.LatencySensitive"/>):
     /// one bulk stream alone is not delayed by its holes, an interactive stream beside it is. The second case is the
     /// far end of a download with requests beside it: its own datagrams carry the requests among the download's ACKs,
     /// and without parity a lost request waited for KCP's retransmission timeout (nothing sent after it triggers a
-    /// fast resend), the p99 of request/response beside a bulk download.
+    /// fast resend), the p99 of request/response beside a bulk download. A stream that has sent its FIN (or is gone)
+    /// no longer counts: a new stream after a finished one (one transfer after another) is not two in turn, and the
+    /// short queues this signal brings would only slow the new one's start.
     /// </summary>
     public bool StreamsInterleaved => WithinInterleavingMemory(ref _interleavedAt);
 
@@ -57,7 +59,7 @@ public sealed partial class SmuxSession
     private void NoteDataReceived(uint stream)
     {
         var sent = Volatile.Read(ref _lastDataStream);
-        if (sent == 0 || sent == stream)
+        if (sent is null || sent.Id == stream || !sent.CanWrite)
         {
             return;
         }
@@ -319,14 +321,14 @@ public sealed partial class SmuxSession
 
             _data.Dequeue();
             now ??= Time.GetTimestamp();
-            if (entry.Stream.Id != _lastDataStream)
+            if (!ReferenceEquals(entry.Stream, _lastDataStream))
             {
-                if (_lastDataStream != 0)
+                if (_lastDataStream is { CanWrite: true })
                 {
-                    Interlocked.Exchange(ref _interleavedAt, now.Value);
+                    Interlocked.Exchange(ref _interleavedAt, now.Value); // the other one still has more to say
                 }
 
-                Volatile.Write(ref _lastDataStream, entry.Stream.Id);
+                Volatile.Write(ref _lastDataStream, entry.Stream);
             }
 
             new SmuxFrameHeader(_version, SmuxCommand.Push, (ushort)chunk, entry.Stream.Id).Write(buffer[position..]);

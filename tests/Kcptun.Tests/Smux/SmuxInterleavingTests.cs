@@ -46,6 +46,40 @@ public class SmuxInterleavingTests
     }
 
     [Fact]
+    public async Task A_stream_after_a_finished_one_is_not_interleaved()
+    {
+        var time = new TestTimeProvider();
+        var (a, b) = DuplexPipeStream.CreatePair(pauseThreshold: 64 << 20);
+        var config = new SmuxConfig { Version = 1, KeepAliveDisabled = true };
+        await using var client = new SmuxSession(a, config, isClient: true, time);
+        await using var server = new SmuxSession(b, config, isClient: false, time);
+
+        // One upload, finished (FIN sent), then the next on a new stream: one after another, not in turn.
+        var first = await client.OpenStreamAsync();
+        await first.WriteAsync(new byte[40_000]);
+        first.CloseWrite();
+        var second = await client.OpenStreamAsync();
+        await second.WriteAsync(new byte[40_000]);
+        Assert.False(client.StreamsInterleaved);
+
+        // The second finished too: data coming in on the first is no sign of two streams in turn.
+        second.CloseWrite();
+        var served = await server.AcceptStreamAsync().AsTask().WaitAsync(Hard);
+        Assert.NotNull(served);
+        await served.WriteAsync(new byte[1_000]);
+        await first.ReadExactlyAsync(new byte[1_000]).AsTask().WaitAsync(Hard);
+        Assert.False(client.StreamsInterleaved);
+
+        // A third that stays open: now data coming in on the first is.
+        var third = await client.OpenStreamAsync();
+        await third.WriteAsync(new byte[64]);
+        Assert.False(client.StreamsInterleaved); // the second, before it, had finished
+        await served.WriteAsync(new byte[1_000]);
+        await first.ReadExactlyAsync(new byte[1_000]).AsTask().WaitAsync(Hard);
+        Assert.True(client.StreamsInterleaved);
+    }
+
+    [Fact]
     public async Task Data_coming_in_on_one_stream_while_another_sends_is_interleaved()
     {
         var time = new TestTimeProvider();
