@@ -65,6 +65,7 @@ public sealed partial class KcpControlBlock
             if (regular)
             {
                 _remoteWindow = header.Window;
+                _remoteWindowPeak = Math.Max(_remoteWindowPeak, _remoteWindow);
             }
 
             if (RemoveAcknowledgedBelow(header.Unacknowledged, now))

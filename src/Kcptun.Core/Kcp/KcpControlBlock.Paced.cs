@@ -177,6 +177,7 @@ public sealed partial class KcpControlBlock
         var nextDue = (int)_interval;
         var retransmissionsWaiting = false;
         var count = _sendBuffer.Count;
+        var holeKnown = false;
         for (var i = 0; i < count; i++)
         {
             ref var segment = ref _sendBuffer[i];
@@ -185,6 +186,7 @@ public sealed partial class KcpControlBlock
                 continue;
             }
 
+            holeKnown |= segment.FastAck > 0 || segment.Transmissions > 1;
             var isFast = segment.FastAck >= resendThreshold;
             var resendAt = TimeoutAt(ref segment, bbr);
             var isTimeout = !isFast && (int)(now - resendAt) >= 0;
@@ -195,6 +197,7 @@ public sealed partial class KcpControlBlock
             else if (isFast)
             {
                 fast++;
+                holeKnown = true;
                 segment.FastAck = 0;
                 _fastAckScanStart = Math.Min(_fastAckScanStart, i);
                 segment.Rto = _rto;
@@ -211,6 +214,8 @@ public sealed partial class KcpControlBlock
                 _fastAckScanStart = Math.Min(_fastAckScanStart, i);
                 segment.ResendAt = now + segment.Rto;
                 lost++;
+                holeKnown = true;
+                NotePastWindowResend(ref segment, now, bbr);
                 TransmitPaced(ref segment, ref buffer, ref offset, window, una, now, retransmission: true, lossSignal: false);
                 outSegments++;
                 resendAt = segment.ResendAt;
@@ -223,8 +228,10 @@ public sealed partial class KcpControlBlock
             }
         }
 
-        // New segments, within the windows, the controller's in-flight cap and the pacing budget.
-        var sendLimit = Math.Min(_sendWindow, _remoteWindow);
+        // New segments, within the windows (rmt_wnd plus the reach while no hole is known), the controller's
+        // in-flight cap and the pacing budget.
+        _holeKnown = holeKnown;
+        var sendLimit = (uint)SendLimitSegments;
         var cap = bbr.CongestionWindow;
         var blockedByBudget = false;
         while (_sendQueue.Count > 0 && (int)(_sendNext - (_sendUnacknowledged + sendLimit)) < 0)
@@ -243,6 +250,7 @@ public sealed partial class KcpControlBlock
 
             var segment = _sendQueue.Front;
             _sendQueue.PopFront();
+            segment.PastWindow = IsPastRemoteWindow(_sendNext);
             segment.SequenceNumber = _sendNext++;
             segment.Rto = _rto;
             segment.ResendAt = now + segment.Rto;
@@ -286,6 +294,20 @@ public sealed partial class KcpControlBlock
         }
 
         return nextDue;
+    }
+
+    /// <summary>
+    /// The first timeout of a segment sent past rmt_wnd cuts the window reach: what the peer dropped past its window
+    /// is never acknowledged, and nothing sent after it is either, so it times out. A fast retransmission does not: a
+    /// later segment was acknowledged, the peer took that one, and the usual cause is a loss FEC had not repaired
+    /// when the peer's ACKs left.
+    /// </summary>
+    private void NotePastWindowResend(ref KcpSegment segment, uint now, BbrController bbr)
+    {
+        if (segment.PastWindow && segment.Transmissions == 1)
+        {
+            OnPastWindowResent(now, bbr.MinRtt == uint.MaxValue ? _rto : bbr.MinRtt);
+        }
     }
 
     /// <summary>
@@ -380,6 +402,11 @@ public sealed partial class KcpControlBlock
             _spuriousRetransmissions++;
         }
         bbr.OnDelivered(segment.Delivery, segment.Timestamp, size, now, spurious);
+        if (segment.PastWindow && segment.Transmissions == 1)
+        {
+            OnPastWindowDelivered(now - segment.Timestamp, bbr.MinRtt);
+        }
+
         _deliveredInInput = true;
         if (segment.Transmissions == 1 && (_oldestDeliveredSent == 0 || (int)(segment.Timestamp - _oldestDeliveredSent) < 0))
         {

@@ -28,6 +28,9 @@ internal struct KcpSegment
 
     public byte Fragment;
 
+    /// <summary>First sent past snd_una + rmt_wnd (bbr's window reach, KcpControlBlock.Reach.cs).</summary>
+    public bool PastWindow;
+
     /// <summary>Acknowledged by sn but still in the send buffer until una passes it (kcp-go's lazy removal).</summary>
     public bool Acknowledged;
 }

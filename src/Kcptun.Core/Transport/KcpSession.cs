@@ -376,7 +376,8 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     }
 
     /// <summary>
-    /// kcp-go's write condition: waiting segments below both the send and the remote window; under bbr also the send
+    /// kcp-go's write condition: waiting segments below both the send and the remote window (under bbr the remote
+    /// window plus its reach, <see cref="KcpControlBlock.SendLimitSegments"/>); under bbr also the send
     /// queue's own bound, short while <see cref="LatencySensitive"/> says someone waits behind it.
     /// </summary>
     private bool CanQueueLocked() => QueueRoomLocked() > 0;
@@ -385,7 +386,7 @@ public sealed partial class KcpSession : DuplexStream, IScheduledUpdate, IDatagr
     private int QueueRoomLocked()
     {
         _kcp.LatencySensitive = _latencySensitive?.Invoke() == true;
-        int window = Math.Min(_kcp.SendWindow, _kcp.RemoteWindow) - _kcp.WaitingToSend;
+        int window = _kcp.SendLimitSegments - _kcp.WaitingToSend;
         return Math.Min(window, _kcp.SendQueueRoomSegments);
     }
 

@@ -9,8 +9,8 @@ namespace Kcptun.Tests.Kcp.Congestion;
 /// fake millisecond clock: the forward direction passes the bottleneck (serialisation at <see cref="Rate"/>, tail
 /// drop past <see cref="QueueLimit"/> bytes), then random loss, then the one-way <see cref="Delay"/>; ACKs come back
 /// after <see cref="Delay"/> with their own random loss. Senders always have data (a bulk transfer written the way
-/// kcptun writes: while WaitingToSend is below min(snd_wnd, rmt_wnd)); receivers read everything at once. Every
-/// side is driven as a session drives it: a flush when the last flush said, after each write, Input per datagram.
+/// kcptun writes: while WaitingToSend is below the send limit, min(snd_wnd, rmt_wnd) plus bbr's reach); receivers
+/// read everything at once. Every side is driven as a session drives it: a flush when the last flush said, after each write, Input per datagram.
 /// Deterministic for a seed; simulated seconds cost milliseconds.
 /// </summary>
 public sealed class BottleneckLink
@@ -117,7 +117,7 @@ public sealed class BottleneckLink
 
     /// <summary>
     /// How an active flow's sender is written, in place of the default bulk writer (16 KiB while WaitingToSend is
-    /// below min(snd_wnd, rmt_wnd)): called with the flow's sender, returns whether it wrote anything (then the
+    /// below the send limit): called with the flow's sender, returns whether it wrote anything (then the
     /// sender is flushed, as a session flushes after a write).
     /// </summary>
     public Func<KcpControlBlock, bool>? Writer { get; init; }
@@ -213,7 +213,7 @@ public sealed class BottleneckLink
             }
             else
             {
-                while (Active[flow] && sender.WaitingToSend < Math.Min(sender.SendWindow, sender.RemoteWindow))
+                while (Active[flow] && sender.WaitingToSend < sender.SendLimitSegments)
                 {
                     Assert.Equal(_chunk.Length, sender.Send(_chunk));
                     wrote = true;
