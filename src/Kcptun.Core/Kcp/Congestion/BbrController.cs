@@ -221,9 +221,21 @@ public sealed class BbrController
     public const double LatencyProbeGain = 1.1;
 
     /// <summary>
+    /// The cruising gain while <see cref="LatencySensitive"/> (the six phases of the cycle at 1 otherwise): 3% below
+    /// the estimate, so what a probe or the estimate's noise queued drains between probes instead of standing until
+    /// the next 0.75 phase, as BBR v2 leaves headroom while it cruises. At 1 a queue up to a sixteenth of the minimum
+    /// RTT stood unseen by the standing-queue test, and every reply beside the bulk waited in it (pathbench, rr beside
+    /// a download on 100 ms / 100 Mbit/s / 1% loss, 2 runs per build alternated: p99 minus the minimum RTT 24.9
+    /// median of 8 runs at 0.97 against 29.8 of 12 at 1, p90 120 against 122 ms, the bulk beside it 2% slower; 0.95
+    /// lowered the p50 by 1 ms more and the bulk by 3%, with no better p99 in 4 runs).
+    /// </summary>
+    public const double LatencyCruiseGain = 0.97;
+
+    /// <summary>
     /// Whether someone waits behind the flow (the session sets it while more than one smux stream's data goes out in
     /// turn, <see cref="Kcptun.Smux.SmuxSession.StreamsInterleaved"/>): then a standing queue is a sixteenth of the
-    /// minimum RTT instead of an eighth (once startup is over), probing uses <see cref="LatencyProbeGain"/>, and an
+    /// minimum RTT instead of an eighth (once startup is over), probing uses <see cref="LatencyProbeGain"/>, cruising
+    /// <see cref="LatencyCruiseGain"/>, and an
     /// RTT within a sixteenth of the minimum keeps the minimum current, so ProbeRtt's pause comes only when a queue
     /// the flow did not make stands. Turning it on in ProbeBandwidth starts the 0.75 phase at the next ACK, which
     /// drains the queue kept until then (a probe under way ends there).
@@ -684,7 +696,10 @@ public sealed class BbrController
         EnterCyclePhase((int)(2 + (_cycleSeed % 6)), now);
     }
 
-    /// <summary>Starts phase <paramref name="index"/> of the gain cycle; a probe remembers the estimate it began with, or probes at <see cref="LatencyProbeGain"/> while latency-sensitive.</summary>
+    /// <summary>
+    /// Starts phase <paramref name="index"/> of the gain cycle; a probe remembers the estimate it began with, or
+    /// probes at <see cref="LatencyProbeGain"/> while latency-sensitive, when cruising is at <see cref="LatencyCruiseGain"/>.
+    /// </summary>
     private void EnterCyclePhase(int index, uint now)
     {
         _cycleIndex = index;
@@ -694,6 +709,10 @@ public sealed class BbrController
         {
             PacingGain = LatencyProbeGain;
             _probeBase = 0;
+        }
+        else if (index > DrainCycleIndex && _latencySensitive)
+        {
+            PacingGain = LatencyCruiseGain;
         }
         else if (PacingGain > 1)
         {
@@ -718,19 +737,19 @@ public sealed class BbrController
         }
 
         var fullLength = _minRtt != uint.MaxValue && (int)(now - _cycleStamp) > (int)_minRtt;
-        var gain = PacingGain;
         bool next;
-        if (gain == 1)
+        if (_cycleIndex > DrainCycleIndex)
         {
+            // Cruising (at 1, or LatencyCruiseGain): one min RTT per phase.
             next = fullLength;
         }
-        else if (gain > 1)
+        else if (_cycleIndex < DrainCycleIndex)
         {
             // Probe up for a whole min RTT, and until in flight reached the probing level, or losses above the path's
             // usual rate stopped it (a queue overflowing). Random loss does not: at 1% loss nearly every round trip
             // has a resend, so the probe ended after one min RTT, before any rate sample could span it.
             var usual = Math.Max(1, 2 * LossRate * _roundTransmissions);
-            next = fullLength && (_roundRetransmissions > usual || inflight >= TargetInflight(gain));
+            next = fullLength && (_roundRetransmissions > usual || inflight >= TargetInflight(PacingGain));
         }
         else
         {
