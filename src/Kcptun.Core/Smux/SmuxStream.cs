@@ -327,6 +327,13 @@ public sealed partial class SmuxStream : DuplexStream, IHalfClosable
 
         var grown = (int)Math.Min(perSecond, _session.Settings.StreamWindowLimit);
         var growth = grown - _window;
+        if (growth <= 0)
+        {
+            // Already at the limit: nothing grew, so no UPD is due for it (one went out per sample period before,
+            // beyond the eighth-of-a-window ones).
+            return false;
+        }
+
         _budgetGrowth += growth;
         _session.ReturnBudget(growth);
         Volatile.Write(ref _window, grown);

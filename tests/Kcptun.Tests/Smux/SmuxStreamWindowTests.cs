@@ -98,6 +98,14 @@ public class SmuxStreamWindowTests
         // Once grown, an UPD is due every eighth of the window (128 KiB): up to 64 for 8 MiB, where every half window
         // gives at most 16. The send loop coalesces an UPD still queued, so fewer go out; at most that many.
         Assert.InRange(updates.Count(u => u.Window == 1u << 20), 1, 64);
+
+        // At the limit nothing grows any more, so every UPD after the first there is an eighth of the window's reads.
+        var atLimit = updates.Where(u => u.Window == 1u << 20).ToList();
+        for (var i = 1; i < atLimit.Count; i++)
+        {
+            Assert.True(atLimit[i].Consumed - atLimit[i - 1].Consumed >= (1u << 20) / 8,
+                $"UPD {i} at the limit after {atLimit[i].Consumed - atLimit[i - 1].Consumed} bytes");
+        }
     }
 
     [Fact]
