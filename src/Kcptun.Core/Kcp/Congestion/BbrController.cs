@@ -60,7 +60,8 @@ public sealed class BbrController
 
     private static ReadOnlySpan<double> CycleGains => [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 
-    private const int DrainCycleIndex = 1; // the 0.75 phase of CycleGains
+    private const int ProbeCycleIndex = 0; // the 1.25 phase of CycleGains
+    private const int DrainCycleIndex = 1; // the 0.75 phase of CycleGains; those after it cruise at 1
 
     private readonly int _segmentSize;
     private readonly uint _cycleSeed;
@@ -697,26 +698,22 @@ public sealed class BbrController
     }
 
     /// <summary>
-    /// Starts phase <paramref name="index"/> of the gain cycle; a probe remembers the estimate it began with, or
-    /// probes at <see cref="LatencyProbeGain"/> while latency-sensitive, when cruising is at <see cref="LatencyCruiseGain"/>.
+    /// Starts phase <paramref name="index"/> of the gain cycle; a probe remembers the estimate it began with. While
+    /// latency-sensitive, a probe is at <see cref="LatencyProbeGain"/> and cruising at <see cref="LatencyCruiseGain"/>.
     /// </summary>
     private void EnterCyclePhase(int index, uint now)
     {
         _cycleIndex = index;
         _cycleStamp = now;
         PacingGain = CycleGains[index];
-        if (PacingGain > 1 && _latencySensitive)
+        if (index == ProbeCycleIndex)
         {
-            PacingGain = LatencyProbeGain;
-            _probeBase = 0;
+            PacingGain = _latencySensitive ? LatencyProbeGain : PacingGain;
+            _probeBase = _latencySensitive ? 0 : _bandwidth.Value;
         }
         else if (index > DrainCycleIndex && _latencySensitive)
         {
             PacingGain = LatencyCruiseGain;
-        }
-        else if (PacingGain > 1)
-        {
-            _probeBase = _bandwidth.Value;
         }
     }
 
@@ -743,7 +740,7 @@ public sealed class BbrController
             // Cruising (at 1, or LatencyCruiseGain): one min RTT per phase.
             next = fullLength;
         }
-        else if (_cycleIndex < DrainCycleIndex)
+        else if (_cycleIndex == ProbeCycleIndex)
         {
             // Probe up for a whole min RTT, and until in flight reached the probing level, or losses above the path's
             // usual rate stopped it (a queue overflowing). Random loss does not: at 1% loss nearly every round trip

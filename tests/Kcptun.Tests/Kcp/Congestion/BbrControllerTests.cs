@@ -210,8 +210,12 @@ public class BbrControllerTests(ITestOutputHelper output)
                 if (phase == BbrPhase.ProbeBandwidth)
                 {
                     maxGain = Math.Max(maxGain, controller.PacingGain);
-                    cruiseTime += controller.PacingGain is > 0.75 and < 1.1 ? 10 : 0;
-                    cruiseGainTime += controller.PacingGain is > 0.75 and < 1.1 ? 10 * controller.PacingGain : 0;
+                    if (controller.PacingGain is > 0.75 and < 1.1)
+                    {
+                        // Neither probing (1.1, 1.25) nor draining (0.75): cruising.
+                        cruiseTime += 10;
+                        cruiseGainTime += 10 * controller.PacingGain;
+                    }
                 }
             }
 
