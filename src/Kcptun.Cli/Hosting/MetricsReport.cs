@@ -97,6 +97,8 @@ internal static class MetricsReport
         RateFamily("kcptun_session_retransmitted_ratio", "Retransmissions per transmission, smoothed over round trips (bbr).", m => m.LossRate);
         RateFamily("kcptun_session_startup_exit", "What ended the bbr rate controller's last startup: 0 not yet, 1 bandwidth plateau, 2 standing queue, 3 loss burst.", m => (int)m.StartupExit);
         RateFamily("kcptun_session_startup_restarts_total", "Times a bandwidth probe found the pipe not full and startup ran again (bbr).", m => m.StartupRestarts, "counter");
+        Family("kcptun_session_fec_data_shards", "gauge", "Data shards per FEC group the session sends (0: FEC off).", r => r.Kcp.FecDataShards);
+        Family("kcptun_session_fec_parity_shards", "gauge", "Parity datagrams per FEC group the session sends now (adaptive FEC: 0 up to the configured parity).", r => r.Kcp.FecParityShards);
         Family("kcptun_session_sent_bytes_total", "counter", "Bytes the session sent; rate() of it is the send rate.", r => r.Sent);
         Family("kcptun_session_received_bytes_total", "counter", "Bytes the session delivered.", r => r.Received);
 

@@ -15,6 +15,8 @@ namespace Kcptun.Diagnostics;
 /// out of order until snd_una passes them).</param>
 /// <param name="QueuedSegments">Segments accepted and not yet transmitted (snd_queue).</param>
 /// <param name="Rate">The rate controller's state under <c>--cc bbr</c>; null under <c>--cc kcp</c>.</param>
+/// <param name="FecDataShards">Data shards per FEC group the session sends (0: FEC off).</param>
+/// <param name="FecParityShards">Parity datagrams per FEC group the session sends now (adaptive FEC: 0..P).</param>
 public readonly record struct SessionMetrics(
     int SmoothedRoundTripTime,
     int RoundTripTimeVariance,
@@ -25,7 +27,9 @@ public readonly record struct SessionMetrics(
     int CongestionWindow,
     int WaitingToSend,
     int QueuedSegments = 0,
-    RateControlMetrics? Rate = null);
+    RateControlMetrics? Rate = null,
+    int FecDataShards = 0,
+    int FecParityShards = 0);
 
 /// <summary>
 /// A point-in-time reading of a session's BBR rate controller (docs/benchmarks/bbr.md): what it believes about the

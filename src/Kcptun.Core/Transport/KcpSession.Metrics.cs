@@ -32,7 +32,9 @@ public sealed partial class KcpSession
                 _kcp.CongestionWindow,
                 _kcp.WaitingToSend,
                 _kcp.QueuedSegments,
-                rate);
+                rate,
+                _pipeline.SendDataShards ?? 0,
+                _pipeline.SendParityShards ?? 0);
         }
     }
 }

@@ -123,6 +123,12 @@ internal sealed class PacketPipeline
     /// <summary>The adaptive FEC controller (<see cref="KcpSessionOptions.AdaptiveFec"/> under bbr), else null.</summary>
     public AdaptiveParity? AdaptiveParity => _adaptiveParity;
 
+    /// <summary>D of the sender's FEC groups (null when FEC is off).</summary>
+    public int? SendDataShards => _encoder?.DataShards;
+
+    /// <summary>Parity datagrams per group the sender emits now (null when FEC is off).</summary>
+    public int? SendParityShards => _encoder?.ActiveParityShards;
+
     /// <summary>Parity datagrams this session has emitted.</summary>
     public long ParityDatagramsSent { get; private set; }
 

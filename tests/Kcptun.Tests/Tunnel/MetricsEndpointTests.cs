@@ -57,6 +57,8 @@ public class MetricsEndpointTests
             Assert.Equal(serverAddress, rtt.Labels["remote"]);
             Assert.True(rtt.Labels.ContainsKey("conv") && rtt.Labels.ContainsKey("local"));
             Assert.Equal(200, Single(samples, "kcptun_session_send_window_segments").Value); // as configured
+            Assert.Equal(4, Single(samples, "kcptun_session_fec_data_shards").Value);    // fixed FEC, as given
+            Assert.Equal(2, Single(samples, "kcptun_session_fec_parity_shards").Value);
             Assert.True(Single(samples, "kcptun_session_sent_bytes_total").Value >= data.Length);
 
             // The bbr controller's state (the default --cc): it has measured the loopback path and paces above zero.
