@@ -45,6 +45,14 @@ public sealed class AdaptiveParity
     /// </summary>
     public const double WindowLimitedTargetResidualLoss = 0.00002;
 
+    /// <summary>
+    /// Decision windows after the last one in which the KCP windows bound that the strict target still applies. A
+    /// window-bound sender is not held back in every window of 1024 segments (the pacer or the rate controller's cap
+    /// binds in between), and a step down there opened holes that a Go receiver's window then paid for (a burst of
+    /// timeouts and a halved reach); a few windows of extra parity cost far less.
+    /// </summary>
+    public const int WindowLimitedHoldWindows = 8;
+
     /// <summary>Data segments sent (retransmissions included) between two decisions.</summary>
     public const int WindowSegments = 1024;
 
@@ -60,6 +68,7 @@ public sealed class AdaptiveParity
     private long _sentMark;
     private long _lostMark;
     private long _windowLimitedMark;
+    private int _windowsSinceBound = int.MaxValue;   // decision windows since one saw the KCP windows bind
     private bool _hasEstimate;
     private long _quietSegments;        // sent at the current parity since the last needed retransmission
 
@@ -94,7 +103,10 @@ public sealed class AdaptiveParity
     /// <summary>The smoothed estimate of the raw loss rate of the path (0 until the first window closed).</summary>
     public double EstimatedLoss { get; private set; }
 
-    /// <summary>Whether the KCP windows held the sender back during the last decision window.</summary>
+    /// <summary>
+    /// Whether the KCP windows held the sender back during the last decision window or one of the
+    /// <see cref="WindowLimitedHoldWindows"/> before it.
+    /// </summary>
     public bool WindowLimited { get; private set; }
 
     /// <summary>
@@ -142,7 +154,8 @@ public sealed class AdaptiveParity
         }
 
         long lost = Math.Clamp(segmentsRetransmitted - _lostMark, 0, sent);
-        WindowLimited = windowLimitedFlushes > _windowLimitedMark;
+        _windowsSinceBound = windowLimitedFlushes > _windowLimitedMark ? 0 : Math.Min(_windowsSinceBound, int.MaxValue - 1) + 1;
+        WindowLimited = _windowsSinceBound <= WindowLimitedHoldWindows;
         Latency = LatencySensitive?.Invoke() == true;
         _sentMark = segmentsSent;
         _lostMark = segmentsRetransmitted;
@@ -170,15 +183,16 @@ public sealed class AdaptiveParity
             }
         }
         else if (parity > 0 && ResidualLoss(EstimatedLoss, DataShards, parity - 1) <= target * StepDownShare
-            && (_quietSegments == 0 || EstimatedLoss == 0 || _quietSegments * target * StepDownShare >= 1))
+            && (_quietSegments == 0 || _quietSegments * target * StepDownShare >= 1))
         {
-            // On a window that saw needed resends the estimate is measured, and on a path that never showed any there is
-            // nothing to hold the parity for. On quiet windows after losses only once the quiet stretch is long enough
-            // to have shown one at the step-down level: a window of 1024 segments without any says
+            // On a window that saw needed resends the estimate is measured. On quiet windows only once the quiet stretch
+            // is long enough to have shown one at the step-down level: a window of 1024 segments without any says
             // nothing about a residual of 0.002%, and stepping down on it let the strict target (windows bound, or
             // streams waiting) slide from 3 shards to 1 at 1% loss and back, about 2 on average (our server to a Go
-            // 20260314 client: 43 Mbit/s against 45.6 with 10/3 fixed). Under the 10% target that is 20 segments,
-            // which every window has.
+            // 20260314 client: 43 Mbit/s against 45.6 with 10/3 fixed). That holds from the start too: full parity
+            // repairs everything, so the first windows are quiet whatever the loss, and stepping down on them opened
+            // holes just as the rate peaked while a Go receiver's window bound (docs/fec-adaptive.md). Under the 10%
+            // target that is 20 segments, which every window has.
             parity--;
         }
 

@@ -182,6 +182,56 @@ public class AdaptiveParityTests
         Assert.True(atThree > 0.75 * Windows, $"{atThree} of {Windows} windows at 3 shards (min seen {policy.MinParitySeen})");
     }
 
+    [Fact]
+    public void While_the_windows_bind_quiet_windows_at_the_start_keep_the_full_parity()
+    {
+        // Full parity repairs everything, so the first windows are quiet whatever the loss: while the windows bind that
+        // is no evidence for less parity (a step down opened holes just as a Go receiver's window bound), while they do
+        // not, a quiet window is enough.
+        var bound = new AdaptiveParity(10, 3);
+        var free = new AdaptiveParity(10, 3);
+        for (int i = 1; i <= 20; i++)
+        {
+            bound.Observe(i * AdaptiveParity.WindowSegments, 0, windowLimitedFlushes: i);
+            free.Observe(i * AdaptiveParity.WindowSegments, 0, windowLimitedFlushes: 0);
+        }
+
+        Assert.Equal(3, bound.ParityShards);
+        Assert.Equal(0, free.ParityShards);
+
+        // A long enough quiet stretch (one at the step-down level would have shown a resend) does step it down.
+        long sent = 20 * AdaptiveParity.WindowSegments;
+        long quietNeeded = (long)(1 / (AdaptiveParity.WindowLimitedTargetResidualLoss * AdaptiveParity.StepDownShare));
+        for (int i = 21; sent < quietNeeded + (2 * AdaptiveParity.WindowSegments); i++)
+        {
+            sent += AdaptiveParity.WindowSegments;
+            bound.Observe(sent, 0, windowLimitedFlushes: i);
+        }
+
+        Assert.Equal(2, bound.ParityShards);
+    }
+
+    [Fact]
+    public void The_strict_target_holds_a_few_windows_after_the_windows_last_bound()
+    {
+        // A window-bound sender is not held back in every decision window (the pacer binds in between): one free window
+        // must not bring the 10% target and a step down that the bound window then pays for.
+        var policy = new AdaptiveParity(10, 3);
+        Run(policy, 0.01, windows: 20, windowLimited: true);
+        Assert.Equal(3, policy.ParityShards);
+
+        for (int i = 0; i < AdaptiveParity.WindowLimitedHoldWindows; i++)
+        {
+            Run(policy, 0.01, windows: 1, windowLimited: false);
+            Assert.True(policy.WindowLimited, $"free window {i + 1}");
+        }
+
+        Run(policy, 0.01, windows: 1, windowLimited: false);
+        Assert.False(policy.WindowLimited);
+        Run(policy, 0.01, windows: 20, windowLimited: false);
+        Assert.Equal(0, policy.ParityShards);
+    }
+
     // Feeds windows whose retransmissions are exactly what the model predicts for the parity in force.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AdaptiveParity, long[]> Totals = new();
 
