@@ -68,7 +68,7 @@ public sealed class AdaptiveParity
     private long _sentMark;
     private long _lostMark;
     private long _windowLimitedMark;
-    private int _windowsSinceBound = int.MaxValue;   // decision windows since one saw the KCP windows bind
+    private int _windowsSinceBound = WindowLimitedHoldWindows + 1;   // decision windows since the windows last bound, capped
     private bool _hasEstimate;
     private long _quietSegments;        // sent at the current parity since the last needed retransmission
 
@@ -154,7 +154,7 @@ public sealed class AdaptiveParity
         }
 
         long lost = Math.Clamp(segmentsRetransmitted - _lostMark, 0, sent);
-        _windowsSinceBound = windowLimitedFlushes > _windowLimitedMark ? 0 : Math.Min(_windowsSinceBound, int.MaxValue - 1) + 1;
+        _windowsSinceBound = windowLimitedFlushes > _windowLimitedMark ? 0 : Math.Min(_windowsSinceBound + 1, WindowLimitedHoldWindows + 1);
         WindowLimited = _windowsSinceBound <= WindowLimitedHoldWindows;
         Latency = LatencySensitive?.Invoke() == true;
         _sentMark = segmentsSent;
