@@ -43,16 +43,17 @@ public sealed partial class KcpSession : IDatagramReceiver
     /// <summary>
     /// Opens a session over <paramref name="transport"/> (owned from now on: the session closes it) to
     /// <paramref name="remoteAddress"/>: what <see cref="ConnectAsync"/> does once it has a socket. Tests pass an
-    /// in-memory link.
+    /// in-memory link, and with it a <paramref name="conversation"/> of their own (the rate controller's first
+    /// gain-cycle phase follows it), so a seeded run is the same every time; null: 32 random bits.
     /// </summary>
     internal static KcpSession Connect(IDatagramTransport transport, SocketAddress remoteAddress, EndPoint remoteEndPoint,
-        KcpSessionOptions options)
+        KcpSessionOptions options, uint? conversation = null)
     {
         KcpSession session;
         try
         {
             options.Validate();
-            session = new KcpSession(RandomConversation(), transport, remoteAddress, remoteEndPoint, options, listener: null);
+            session = new KcpSession(conversation ?? RandomConversation(), transport, remoteAddress, remoteEndPoint, options, listener: null);
         }
         catch
         {

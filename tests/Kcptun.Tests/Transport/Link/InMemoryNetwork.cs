@@ -24,6 +24,7 @@ internal sealed class InMemoryNetwork
     private readonly Dictionary<(SocketAddress From, SocketAddress To), Flow> _flows = [];
     private readonly PriorityQueue<InFlight, (long Due, long Order)> _inFlight = new();
     private readonly List<InFlight> _due = [];
+    private readonly Random _conversations;
     private readonly int _seed;
     private readonly long _start;
     private long _order;
@@ -32,6 +33,7 @@ internal sealed class InMemoryNetwork
     public InMemoryNetwork(int seed = 1, LinkConditions? conditions = null)
     {
         _seed = seed;
+        _conversations = new Random(seed);
         Conditions = conditions ?? LinkConditions.Perfect;
         Scheduler = new KcpScheduler(new KcpClock(Time));
         _start = Time.GetTimestamp();
@@ -111,11 +113,21 @@ internal sealed class InMemoryNetwork
     /// <summary>A listener on a new endpoint.</summary>
     public KcpListener Listen(KcpSessionOptions options) => KcpListener.Start(Bind(), Configure(options));
 
-    /// <summary>A client session from a new endpoint to <paramref name="server"/>.</summary>
+    /// <summary>
+    /// A client session from a new endpoint to <paramref name="server"/>, with a conversation id drawn from the
+    /// network's seed (not the OS random source the programs use): the rate controller picks its first gain-cycle
+    /// phase from it, so a random one made runs of the same seed differ.
+    /// </summary>
     public KcpSession Connect(EndPoint server, KcpSessionOptions options)
     {
         var target = (IPEndPoint)server;
-        return KcpSession.Connect(Bind(), target.Serialize(), target, Configure(options));
+        uint conversation;
+        lock (_gate)
+        {
+            conversation = (uint)_conversations.NextInt64(1L << 32);
+        }
+
+        return KcpSession.Connect(Bind(), target.Serialize(), target, Configure(options), conversation);
     }
 
     internal void Unbind(InMemoryEndpoint endpoint)
