@@ -172,7 +172,6 @@ public sealed partial class KcpControlBlock
     {
         var bbr = _bbr!;
         RefillPaceBudget(bbr, now);
-        DecayReorderWindow(now, bbr.MinRtt);
         var resendThreshold = _fastResend > 0 ? (uint)_fastResend : uint.MaxValue;
         long lost = 0, fast = 0;
         var nextDue = (int)_interval;
@@ -189,17 +188,6 @@ public sealed partial class KcpControlBlock
 
             holeKnown |= segment.FastAck > 0 || segment.Transmissions > 1;
             var isFast = segment.FastAck >= resendThreshold;
-            if (isFast)
-            {
-                var fastAt = FastResendAt(ref segment, now, bbr.MinRtt);
-                if ((int)(fastAt - now) > 0)
-                {
-                    // Within the reordering window: the segment may only be late. Come back when it has passed.
-                    isFast = false;
-                    nextDue = Math.Min(nextDue, (int)(fastAt - now));
-                }
-            }
-
             var resendAt = TimeoutAt(ref segment, bbr);
             var isTimeout = !isFast && (int)(now - resendAt) >= 0;
             if ((isFast || isTimeout) && _paceBudget <= 0)
@@ -214,7 +202,6 @@ public sealed partial class KcpControlBlock
                 _fastAckScanStart = Math.Min(_fastAckScanStart, i);
                 segment.Rto = _rto;
                 segment.ResendAt = now + segment.Rto;
-                segment.FastResent = true;
                 TransmitPaced(ref segment, ref buffer, ref offset, window, una, now, retransmission: true);
                 outSegments++;
                 resendAt = segment.ResendAt; // just sent: nothing behind it yet, so TimeoutAt is its plain RTO
@@ -229,7 +216,6 @@ public sealed partial class KcpControlBlock
                 lost++;
                 holeKnown = true;
                 NotePastWindowResend(ref segment, now, bbr);
-                segment.FastResent = false;
                 TransmitPaced(ref segment, ref buffer, ref offset, window, una, now, retransmission: true, lossSignal: false);
                 outSegments++;
                 resendAt = segment.ResendAt;
@@ -414,10 +400,6 @@ public sealed partial class KcpControlBlock
         if (spurious && segment.Transmissions > 1)
         {
             _spuriousRetransmissions++;
-            if (segment.FastResent)
-            {
-                OnNeedlessResend(now, bbr.MinRtt);
-            }
         }
         bbr.OnDelivered(segment.Delivery, segment.Timestamp, size, now, spurious);
         if (segment.PastWindow && segment.Transmissions == 1)

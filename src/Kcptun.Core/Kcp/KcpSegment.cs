@@ -31,9 +31,6 @@ internal struct KcpSegment
     /// <summary>First sent past snd_una + rmt_wnd (bbr's window reach, KcpControlBlock.Reach.cs).</summary>
     public bool PastWindow;
 
-    /// <summary>Whether the last resend was a fast retransmit (bbr: a needless one means the path reorders).</summary>
-    public bool FastResent;
-
     /// <summary>Acknowledged by sn but still in the send buffer until una passes it (kcp-go's lazy removal).</summary>
     public bool Acknowledged;
 }
