@@ -444,13 +444,8 @@ public sealed class BbrController
             _windowLimitedUntil = 0;
         }
 
-        // The sample is taken over the most recently sent of the segments this ACK batch delivers, never over one
-        // whose ACK answered an earlier transmission: its snapshot is the needless resend's, taken a moment ago, so the
-        // sample counted what was delivered since then (a few segments) over the interval since the first send, and
-        // its recent delivered count started a round trip early. On a path that reorders (10 ms of jitter at 100 ms /
-        // 100 Mbit/s) fast retransmits are mostly needless, those samples were most of them, and startup ended on a
-        // plateau of rounds a fifth of an RTT long at 4 Mbit/s.
-        if (!spuriousRetransmission && (!_sampleTaken || snapshot.Delivered >= _samplePriorDelivered))
+        // The sample is taken over the most recently sent of the segments this ACK batch delivers.
+        if (!_sampleTaken || snapshot.Delivered >= _samplePriorDelivered)
         {
             _sampleTaken = true;
             _samplePriorDelivered = snapshot.Delivered;

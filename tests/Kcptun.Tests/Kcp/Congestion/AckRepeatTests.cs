@@ -29,9 +29,7 @@ public class AckRepeatTests(ITestOutputHelper output)
         // 9.1% of what the sender sent were resends; now 11.2% and 6.0%). The next datagram repeats them ahead of its
         // own ACKs now; what is left are the resends both of whose ACKs were lost. Seeds 1-10: duplicates 0.76-1.00% at
         // 5% loss and 0.90-1.36% at 10%; resent 5.6-6.2% and 10.5-11.4%. The bounds sit between those and the old figures.
-        // (Whether it repeats at the very end is not asserted: repeating stops once a window of arrivals holds fewer than
-        // a quarter percent of duplicates and starts again above 2%, so it may be off at any moment of a run that keeps
-        // the share low; without it the share is 4-9%.)
+        Assert.True(link.Blocks[1].RepeatingAcks);
         Assert.True(duplicateShare < loss / 4, $"duplicates {duplicateShare:P2} of arrivals");
         Assert.True(resentShare < 1.45 * loss, $"resent {resentShare:P2}");
     }

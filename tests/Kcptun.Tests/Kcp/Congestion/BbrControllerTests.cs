@@ -65,27 +65,6 @@ public class BbrControllerTests(ITestOutputHelper output)
     [Theory]
     [InlineData(0.0)]
     [InlineData(0.01)]
-    public void A_needless_resend_is_not_the_rate_sample_of_its_ack(double loss)
-    {
-        // 100 ms, 100 Mbit/s, each datagram's one-way delay 50 +- 10 ms in either direction, order not kept (tunbench
-        // jitter=10,reorder=1): a hundred segments arrive out of order and fast retransmit resends many for nothing.
-        // Such a resend was the rate sample of the ACK batch that answered its first copy: its snapshot a moment old,
-        // so a few segments over a round trip's interval, and its recent delivered count started rounds a fifth of an
-        // RTT apart. Startup ended on a plateau at 4 Mbit/s (470-700 B/ms here over 1-10 s).
-        var link = new BottleneckLink(1, seed: 7, CongestionControl.Bbr) { Rate = 12500, Loss = loss, ReverseLoss = loss, Delay = 50, QueueLimit = 1_250_000, Jitter = 10 };
-        link.RunFor(1000);
-        var goodput = link.Measure(5000)[0];
-        Report($"jitter 10, loss {loss}", link, goodput);
-
-        // Now 5,000-6,400 B/ms. Needless fast retransmits still spend pacing budget (a third of what is sent) and hold
-        // the rate below the link (docs/benchmarks/bbr.md, "paths that reorder": a reordering window was tried).
-        Assert.True(goodput > 0.3 * 12500, $"goodput {goodput:F0} B/ms");
-        Assert.NotEqual(StartupExit.None, link.Controller(0).StartupExit);
-    }
-
-    [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.01)]
     public void Noisy_rate_samples_do_not_keep_a_standing_queue(double loss)
     {
         // ACKs come back up to 10 ms late (order kept), as from a busy peer: each rate sample lands a few percent

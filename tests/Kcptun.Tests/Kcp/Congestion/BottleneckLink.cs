@@ -102,13 +102,6 @@ public sealed class BottleneckLink
 
     private uint _lastAckAt;
 
-    /// <summary>
-    /// Most ms added to or taken from the one-way delay of every datagram after the bottleneck, both directions,
-    /// uniformly at random and without keeping order (tunbench's jitter with reorder=1): datagrams a few ms apart
-    /// arrive in another order, as on a path that spreads packets over links of different delay.
-    /// </summary>
-    public uint Jitter { get; set; }
-
     public long QueueDrops { get; private set; }
 
     public long RandomDrops { get; private set; }
@@ -256,7 +249,7 @@ public sealed class BottleneckLink
                 return;
             }
 
-            var at = Now + OneWayDelay();
+            var at = Now + Delay;
             if (AckJitter > 0)
             {
                 at += (uint)_random.Next((int)AckJitter + 1);
@@ -288,9 +281,6 @@ public sealed class BottleneckLink
             return;
         }
 
-        _inFlight.Enqueue((to, bytes), ((uint)Math.Ceiling(_bottleneckFreeAt) + OneWayDelay(), _order++));
+        _inFlight.Enqueue((to, bytes), ((uint)Math.Ceiling(_bottleneckFreeAt) + Delay, _order++));
     }
-
-    // The delay with the jitter around it: Delay - Jitter .. Delay + Jitter ms, at least 1.
-    private uint OneWayDelay() => Jitter == 0 ? Delay : (uint)Math.Max(1, (int)Delay + _random.Next(-(int)Jitter, (int)Jitter + 1));
 }
