@@ -107,7 +107,7 @@ public sealed class AdaptiveParity
     /// Whether the KCP windows held the sender back during the last decision window or one of the
     /// <see cref="WindowLimitedHoldWindows"/> before it.
     /// </summary>
-    public bool WindowLimited { get; private set; }
+    public bool WindowLimited => _windowsSinceBound <= WindowLimitedHoldWindows;
 
     /// <summary>
     /// Asked at each decision: whether a loss left to ARQ would delay someone waiting (the tunnel: data of more than one
@@ -155,7 +155,6 @@ public sealed class AdaptiveParity
 
         long lost = Math.Clamp(segmentsRetransmitted - _lostMark, 0, sent);
         _windowsSinceBound = windowLimitedFlushes > _windowLimitedMark ? 0 : Math.Min(_windowsSinceBound + 1, WindowLimitedHoldWindows + 1);
-        WindowLimited = _windowsSinceBound <= WindowLimitedHoldWindows;
         Latency = LatencySensitive?.Invoke() == true;
         _sentMark = segmentsSent;
         _lostMark = segmentsRetransmitted;
